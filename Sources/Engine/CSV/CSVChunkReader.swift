@@ -1,0 +1,122 @@
+import Checksum
+import Glibc
+
+/// A run of complete CSV records cut from a file, with the position of its first byte.
+///
+/// Chunks always end at a record boundary (a newline outside quotes) or at the end of the
+/// file, so each can be parsed on its own, in parallel with the others.
+public struct CSVChunk: Sendable {
+    /// Position of this chunk in the file, from 0.
+    public let index: Int
+    /// The bytes of the chunk's records.
+    public let bytes: [UInt8]
+    /// The 1-based physical line on which the chunk starts.
+    public let firstLine: Int
+    /// Byte offset of the chunk in the file (after any byte-order mark).
+    public let offset: Int
+}
+
+/// Cuts a CSV file into chunks of whole records with large sequential reads.
+///
+/// Record boundaries follow RFC 4180: a newline ends a record only when the number of quote
+/// characters since the record began is even. Memory is bounded by the chunk size (plus the
+/// longest record, when a single record is longer than a chunk).
+final class CSVChunkReader {
+    let path: String
+    private let file: InputFile
+    private let chunkSize: Int
+    private var pending: [UInt8] = []
+    private var atEnd = false
+    private var nextIndex = 0
+    private var nextLine = 1
+    private var nextOffset = 0
+    private var checkedBOM = false
+    private let hasher = SHA256()
+
+    /// Bytes consumed from the file so far (for progress).
+    private(set) var bytesRead = 0
+    /// The file's size, when known.
+    var fileSize: Int? { file.size }
+
+    init(path: String, chunkSize: Int = 4 << 20) throws(FileIOError) {
+        self.path = path
+        self.file = try InputFile(path: path)
+        self.chunkSize = max(chunkSize, 64)
+    }
+
+    /// The next chunk, or nil at the end of the file.
+    func next() throws(FileIOError) -> CSVChunk? {
+        while true {
+            if !atEnd {
+                let before = pending.count
+                let got = try file.read(into: &pending, count: chunkSize)
+                pending.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[before...])) }
+                bytesRead += got
+                if got == 0 { atEnd = true }
+                if !checkedBOM, pending.count >= 3 || atEnd {
+                    checkedBOM = true
+                    if pending.count >= 3, pending[0] == 0xEF, pending[1] == 0xBB, pending[2] == 0xBF {
+                        pending.removeFirst(3)
+                        nextOffset = 3
+                    }
+                }
+            }
+            if pending.isEmpty {
+                if atEnd { return nil }
+                continue
+            }
+            let cut: Int
+            if atEnd {
+                cut = pending.count
+            } else if let boundary = Self.lastRecordBoundary(in: pending) {
+                cut = boundary + 1
+            } else {
+                continue  // one record longer than what we hold: read more
+            }
+            let bytes: [UInt8]
+            if cut == pending.count {
+                bytes = pending
+                pending = []
+            } else {
+                bytes = Array(pending[..<cut])
+                pending.removeFirst(cut)
+            }
+            let chunk = CSVChunk(index: nextIndex, bytes: bytes, firstLine: nextLine, offset: nextOffset)
+            nextIndex += 1
+            nextOffset += cut
+            nextLine += Self.countNewlines(bytes)
+            return chunk
+        }
+    }
+
+    /// SHA-256 of every byte read (byte-order mark included); call once, after the last chunk.
+    func finalizeSHA256() -> String { hasher.finalizeHex() }
+
+    /// Index of the last newline that ends a record, or nil if there is none.
+    static func lastRecordBoundary(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer -> Int? in
+            var quotesAfter = 0
+            var totalQuotes = 0
+            for byte in buffer where byte == UInt8(ascii: "\"") { totalQuotes += 1 }
+            var position = buffer.count - 1
+            while position >= 0 {
+                let byte = buffer[position]
+                if byte == UInt8(ascii: "\n") {
+                    if (totalQuotes - quotesAfter) & 1 == 0 { return position }
+                } else if byte == UInt8(ascii: "\"") {
+                    quotesAfter += 1
+                }
+                position -= 1
+            }
+            return nil
+        }
+    }
+
+    static func countNewlines(_ bytes: [UInt8]) -> Int {
+        var count = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            for byte in buffer where byte == UInt8(ascii: "\n") { count += 1 }
+        }
+        return count
+    }
+}

@@ -1,0 +1,180 @@
+import COpenBLAS
+
+/// A loaded, validated and compiled ONNX model that scores batches of feature rows.
+///
+/// The model takes one float input of shape `[batch, featureCount]` and the
+/// engine reads its first output. Loading checks everything it can up front —
+/// file format, opset, operators, input shape, external data, graph wiring —
+/// and runs the graph once on a small probe batch, so a model that loads
+/// will run. The value is immutable and `predict` may be called from several
+/// threads at once.
+public struct ONNXModel: Sendable {
+    /// The path the model was loaded from.
+    public let path: String
+    /// The name of the graph's single input.
+    public let inputName: String
+    /// The number of features per row: the static second dimension of the input.
+    public let featureCount: Int
+    /// The name of the first graph output, the one ``predict(_:rows:)`` returns.
+    public let outputName: String
+    /// Values per row in the output: dimension 1 of a `[N, W]` output, 1 for a rank-1 `[N]` output
+    /// (and the product of the trailing dimensions for higher ranks).
+    public let outputWidth: Int
+    /// The rank of the first output (1 for `[N]`, 2 for `[N, W]`).
+    public let outputRank: Int
+    /// The op type that computes the output, seen through Identity, Reshape, Flatten, Squeeze,
+    /// Unsqueeze, Cast and Dropout; e.g. `Sigmoid`, `Softmax`, `Gemm`, `Add`. Empty when the output is not computed by a node.
+    public let outputProducer: String
+    /// The model's `metadata_props`.
+    public let metadata: [String: String]
+    /// The opset version imported for the default ONNX domain.
+    public let opsetVersion: Int
+    /// The producer name and version, e.g. `pytorch 2.5.1`.
+    public let producer: String
+
+    /// The compiled graph (internal so that tests can check what was folded).
+    let plan: ExecutionPlan
+
+    /// Loads, validates and compiles the model at `path`.
+    ///
+    /// Tensors stored outside the model file (`data_location: EXTERNAL`) are
+    /// read from the model's folder; their `location` must be a relative path
+    /// that stays inside that folder (no absolute paths, no `..`, no symbolic
+    /// links leading out), and `offset`/`length` are honoured. Supported opsets
+    /// are 7 through 21 of the default domain.
+    ///
+    /// - Throws: ``ModelError`` with code `unreadable`, `notONNX`, `truncated`, `unsupportedOpset`,
+    ///   `unsupportedOperators` (listing every such node), `multipleInputs`, `unsupportedInput`,
+    ///   `externalData`, `invalidGraph` or `shapeMismatch`.
+    public static func load(path: String) throws(ModelError) -> ONNXModel {
+        try ONNXModel(model: ModelFile.read(path: path), path: path)
+    }
+
+    /// Compiles an already decoded model; `path` names it in messages and anchors external data.
+    init(model: Onnx_ModelProto, path: String) throws(ModelError) {
+        guard let opset = OpsetSupport.defaultVersion(of: model) else {
+            throw ModelError(code: .notONNX, message: "\(path) is not an ONNX model: it has no default-domain opset import")
+        }
+        guard OpsetSupport.supportedVersions.contains(opset) else {
+            let range = OpsetSupport.supportedVersions
+            throw ModelError(
+                code: .unsupportedOpset,
+                message: "\(path) uses ONNX opset \(opset), but inferwatcher supports opsets \(range.lowerBound) to \(range.upperBound); re-export the model with an opset in that range (for PyTorch: torch.onnx.export(..., opset_version=17))"
+            )
+        }
+        let unsupported = OperatorRegistry.unsupportedNodes(in: model.graph)
+        guard unsupported.isEmpty else {
+            let noun = unsupported.count == 1 ? "operator" : "operators"
+            throw ModelError(
+                code: .unsupportedOperators,
+                message: "\(path) uses \(unsupported.count) unsupported \(noun): \(unsupported.map(\.text).joined(separator: ", ")); re-export the model without them or replace them with supported operators"
+            )
+        }
+        let interface = try GraphInterface(graph: model.graph, path: path)
+        let plan = try GraphCompiler(model: model, path: path, interface: interface).compile()
+
+        let probeRows = interface.staticBatch ?? 2
+        let probe = try plan.run(Tensor(shape: [probeRows, interface.featureCount], floats: [Float](repeating: 0, count: probeRows * interface.featureCount)))
+        guard probe.rank >= 1, probe.shape[0] == probeRows else {
+            throw ModelError(
+                code: .shapeMismatch,
+                message: "\(path): output '\(interface.outputName)' has shape \(probe.shape.shapeText) for a batch of \(probeRows) rows; its first dimension must be the batch, one result per input row"
+            )
+        }
+        let width = probe.shape.dropFirst().reduce(1, *)
+        if let declared = interface.declaredOutputDimensions, declared.count >= 2, probe.rank >= 2,
+            let declaredWidth = declared[1], declaredWidth != probe.shape[1]
+        {
+            throw ModelError(
+                code: .shapeMismatch,
+                message: "\(path): output '\(interface.outputName)' is declared with \(declaredWidth) values per row but the graph computes \(probe.shape[1]); re-export the model"
+            )
+        }
+
+        self.path = path
+        self.inputName = interface.inputName
+        self.featureCount = interface.featureCount
+        self.outputName = interface.outputName
+        self.outputWidth = width
+        self.outputRank = probe.rank
+        self.outputProducer = ONNXModel.producingOperator(of: interface.outputName, in: model.graph)
+        self.metadata = Dictionary(model.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        self.opsetVersion = opset
+        self.producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
+        self.plan = plan
+    }
+
+    /// Runs the model on `rows` rows of a row-major `[rows, featureCount]` batch.
+    ///
+    /// Thread-safe: may be called concurrently from several threads on one model.
+    ///
+    /// - Parameters:
+    ///   - input: at least `rows * featureCount` floats, row after row.
+    ///   - rows: how many rows to score.
+    /// - Returns: the first output, row-major: `rows * outputWidth` floats.
+    /// - Throws: ``ModelError`` (`shapeMismatch` when the buffer is too short or the graph's shapes
+    ///   do not fit this batch, naming the node).
+    public func predict(_ input: UnsafeBufferPointer<Float>, rows: Int) throws(ModelError) -> [Float] {
+        guard rows > 0 else {
+            guard rows == 0 else {
+                throw ModelError(code: .shapeMismatch, message: "\(path): cannot score \(rows) rows")
+            }
+            return []
+        }
+        let needed = rows * featureCount
+        guard input.count >= needed else {
+            throw ModelError(
+                code: .shapeMismatch,
+                message: "\(path): \(rows) rows of \(featureCount) features need \(needed) values, but the batch holds \(input.count)"
+            )
+        }
+        let batch = Tensor(shape: [rows, featureCount], floats: Array(UnsafeBufferPointer(rebasing: input[0..<needed])))
+        let output = try plan.run(batch)
+        guard output.rank >= 1, output.shape[0] == rows, output.count == rows * outputWidth else {
+            throw ModelError(
+                code: .shapeMismatch,
+                message: "\(path): output '\(outputName)' has shape \(output.shape.shapeText) for a batch of \(rows) rows; expected \(rows) rows of \(outputWidth)"
+            )
+        }
+        return output.valuesAsFloat
+    }
+
+    /// Pins OpenBLAS to `n` threads; call with 1 when the engine runs its own worker threads.
+    public static func setBLASThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(clamping: max(n, 1)))
+    }
+
+    /// The CPU kernel family OpenBLAS picked at start-up, e.g. `Haswell` or `SkylakeX`.
+    ///
+    /// Worth logging: on a CPU that OpenBLAS does not recognise (common in VMs
+    /// whose model name is a generic "Intel Xeon Processor") it falls back to
+    /// `Prescott`, which makes Gemm about twice as slow. The choice is made
+    /// when the library loads; setting `OPENBLAS_CORETYPE=Haswell` (or the
+    /// right family) in the service's environment overrides it.
+    public static var blasCoreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// Follows the output back through shape-only and pass-through nodes to the node that computes it.
+    static func producingOperator(of output: String, in graph: Onnx_GraphProto) -> String {
+        let passThrough: Set<String> = ["Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast", "Dropout"]
+        var producer: [String: Onnx_NodeProto] = [:]
+        for node in graph.node {
+            for name in node.output where !name.isEmpty {
+                producer[name] = node
+            }
+        }
+        var name = output
+        var last = ""
+        var visited: Set<String> = []
+        while let node = producer[name], visited.insert(name).inserted {
+            guard passThrough.contains(node.opType), let source = node.input.first, !source.isEmpty else {
+                return node.opType
+            }
+            last = node.opType
+            name = source
+        }
+        return last
+    }
+}

@@ -1,0 +1,312 @@
+import Checksum
+import Synchronization
+
+/// The engine's public face: one model with its options, used to predict CSV files, in-memory
+/// rows or column batches, mirroring the Python original's `predict_csv`, `predict_dataframe`,
+/// `predict_batch` and `get_stats`.
+///
+/// Thread-safe: several files may be predicted at once with one predictor.
+public final class BatchPredictor: Sendable {
+    /// The loaded model.
+    public let model: ONNXModel
+    /// The options every run uses.
+    public let options: PredictionOptions
+    /// How the model's output is read.
+    public let schema: OutputSchema
+    /// SHA-256 of the model file.
+    public let modelSHA256: String
+    private let lastReportStorage = Mutex<PredictionReport?>(nil)
+
+    /// Loads the model at `modelPath`.
+    /// - Throws: ``PredictionError`` with code `.model` when the model can't be loaded or its output
+    ///   can't be read as the options say.
+    public convenience init(modelPath: String, options: PredictionOptions = PredictionOptions()) throws(PredictionError) {
+        let model: ONNXModel
+        do { model = try ONNXModel.load(path: modelPath) } catch { throw PredictionError(error) }
+        try self.init(model: model, options: options)
+    }
+
+    /// Uses an already loaded model.
+    public init(model: ONNXModel, options: PredictionOptions = PredictionOptions()) throws(PredictionError) {
+        guard options.threshold >= 0 && options.threshold <= 1 else {
+            throw PredictionError(.usage, "threshold \(options.threshold) is outside [0, 1]")
+        }
+        if case .lenient(let fraction) = options.policy, !(fraction >= 0 && fraction <= 1) {
+            throw PredictionError(.usage, "max rejected fraction \(fraction) is outside [0, 1]")
+        }
+        self.model = model
+        self.options = options
+        self.schema = try OutputSchema.resolve(for: model, option: options.outputKind)
+        do { modelSHA256 = SHA256.hex(of: try readWholeFile(model.path)) } catch { throw PredictionError(error) }
+        if options.effectiveThreads > 1 { ONNXModel.setBLASThreads(1) }
+    }
+
+    /// The report of the most recent successful ``predictCSV(input:output:rejected:progress:)`` run.
+    public var lastReport: PredictionReport? { lastReportStorage.withLock { $0 } }
+
+    /// The model's feature names from its `feature_columns` metadata, if it has them.
+    public var modelFeatureNames: [String]? {
+        model.metadata["feature_columns"].flatMap(parseNameList)
+    }
+
+    /// Predicts every row of `input` into `output` (written atomically: it appears only complete).
+    ///
+    /// Under the lenient policy, rejected rows go to `rejected` (created only if there are any).
+    /// - Returns: the run's report; also kept as ``lastReport``.
+    /// - Parameters:
+    ///   - progress: called after each round of chunks.
+    ///   - shouldStop: asked between rounds; true abandons the run (`.cancelled`, nothing published).
+    /// - Throws: ``PredictionError``: `.validation` with the first issue (strict) or when too many
+    ///   rows were rejected (lenient); `.io` for read/write failures; `.model` if the model fails.
+    @discardableResult
+    public func predictCSV(
+        input: String,
+        output: String,
+        rejected: String? = nil,
+        progress: (@Sendable (PredictionProgress) -> Void)? = nil,
+        shouldStop: (@Sendable () -> Bool)? = nil
+    ) throws(PredictionError) -> PredictionReport {
+        let started = monotonicSeconds()
+        let timestamp = options.fixedTimestamp ?? localTimestamp()
+        let (reader, first, header) = try openInput(input)
+        let processor = try makeProcessor(input: input, header: header.names, timestamp: timestamp, mode: .predict)
+        let out: AtomicOutputFile
+        do { out = try AtomicOutputFile(path: output) } catch { throw PredictionError(error) }
+        var headerLine = CSVOutputBuffer()
+        headerLine.appendField(options.idColumn)
+        for name in schema.predictionColumns {
+            headerLine.append(UInt8(ascii: ","))
+            headerLine.appendField(name)
+        }
+        for column in processor.plan.echoedColumns {
+            headerLine.append(UInt8(ascii: ","))
+            headerLine.appendField(header.names[column])
+        }
+        headerLine.append(UInt8(ascii: "\n"))
+        var rejectedFile: AtomicOutputFile?
+        let strict = processor.strict
+        let run = PredictionRun(
+            input: input, processor: processor, threads: options.effectiveThreads, chunkBytes: options.chunkBytes,
+            progress: progress, shouldStop: shouldStop)
+        do { try out.write(headerLine.bytes) } catch { throw PredictionError(error) }
+        var totals: PredictionRun.Totals
+        do {
+            totals = try run.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) {
+                result, totals throws(PredictionError) in
+                if strict, let issue = result.issues.first { throw PredictionError(issue) }
+                let writeStarted = monotonicSeconds()
+                do throws(FileIOError) {
+                    try out.write(result.output)
+                    if !result.rejectedOutput.isEmpty {
+                        if rejectedFile == nil {
+                            let file = try AtomicOutputFile(path: rejected ?? Self.defaultRejectedPath(for: output))
+                            try file.write(Array("line,column,column_name,rule,reason,record\n".utf8))
+                            rejectedFile = file
+                        }
+                        try rejectedFile?.write(result.rejectedOutput)
+                    }
+                } catch {
+                    throw PredictionError(error)
+                }
+                totals.timings.writeSeconds += monotonicSeconds() - writeStarted
+                return true
+            }
+        }
+        if totals.rowsRead == 0 {
+            throw PredictionError(ValidationIssue(
+                file: input, line: header.dataLine, rule: .noDataRows,
+                message: "the file has a header but no data rows"))
+        }
+        if case .lenient(let fraction) = options.policy, totals.rowsRejected > 0,
+            Double(totals.rowsRejected) > fraction * Double(totals.rowsRead)
+        {
+            let first = totals.issues.first
+            throw PredictionError(ValidationIssue(
+                file: input, line: first?.line ?? 1, column: first?.column, columnName: first?.columnName, value: first?.value,
+                rule: .tooManyRejected,
+                message: "\(groupedThousands(totals.rowsRejected)) of \(groupedThousands(totals.rowsRead)) rows (\(cFormat("%.2f", 100 * Double(totals.rowsRejected) / Double(totals.rowsRead)))%) were rejected, more than the allowed \(cFormat("%.2f", 100 * fraction))%; first: \(first?.description ?? "?")"))
+        }
+        guard totals.countsAddUp else {
+            // An engine bug, never an input problem: refuse to publish a result that lost rows.
+            throw PredictionError(.io, "\(input): \(totals.rowsRead) rows read but \(totals.rowsPredicted) predicted + \(totals.rowsRejected) rejected; nothing was written")
+        }
+        do {
+            try out.commit()
+            try rejectedFile?.commit()
+        } catch {
+            throw PredictionError(error)
+        }
+        totals.timings.totalSeconds = monotonicSeconds() - started
+        var report = PredictionReport(
+            inputPath: input, inputSHA256: totals.inputSHA256, inputBytes: totals.inputBytes,
+            modelPath: model.path, modelSHA256: modelSHA256, outputKind: schema.kind, threshold: options.threshold,
+            policy: options.policy, startedAt: timestamp)
+        report.rowsRead = totals.rowsRead
+        report.rowsPredicted = totals.rowsPredicted
+        report.rowsRejected = totals.rowsRejected
+        report.blankLinesSkipped = totals.blankLines
+        report.statistics = totals.statistics
+        report.classCounts = totals.classCounts
+        report.rejectedSample = totals.issues
+        report.duplicateIDs = totals.duplicateIDs
+        report.warningSample = totals.duplicateSample
+        report.timings = totals.timings
+        report.threads = options.effectiveThreads
+        report.batchSize = options.effectiveBatchSize
+        let finished = report
+        lastReportStorage.withLock { $0 = finished }
+        return report
+    }
+
+    /// Checks every row of `input` without running the model.
+    /// - Parameter issueLimit: how many issues to keep (all are counted).
+    /// - Throws: ``PredictionError`` for problems that stop the check itself: an unreadable,
+    ///   empty or header-only file, or a header that doesn't fit the model.
+    public func validateCSV(input: String, issueLimit: Int = 100) throws(PredictionError) -> ValidationSummary {
+        let (reader, first, header) = try openInput(input)
+        let processor = try makeProcessor(input: input, header: header.names, timestamp: "", mode: .validate)
+        let run = PredictionRun(input: input, processor: processor, threads: options.effectiveThreads, chunkBytes: options.chunkBytes, progress: nil, shouldStop: nil)
+        let totals = try run.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) { _, _ in true }
+        if totals.rowsRead == 0 {
+            throw PredictionError(ValidationIssue(
+                file: input, line: header.dataLine, rule: .noDataRows, message: "the file has a header but no data rows"))
+        }
+        return ValidationSummary(
+            file: input, rowsRead: totals.rowsRead, rowsValid: totals.rowsPredicted, blankLinesSkipped: totals.blankLines,
+            issues: Array(totals.issues.prefix(issueLimit)), invalidRows: totals.rowsRejected, duplicateIDs: totals.duplicateIDs)
+    }
+
+    /// Predicts in-memory rows keyed by feature name (the Python original's `predict_dataframe`).
+    /// - Throws: `.validation` naming the row (1-based) and feature when one is missing or not finite.
+    public func predict(rows: [[String: Double]]) throws(PredictionError) -> [Prediction] {
+        let names = try featureNamesForInMemoryRows()
+        var batch = FeatureBatch(featureCount: names.count, capacity: rows.count)
+        for (index, row) in rows.enumerated() {
+            for (feature, name) in names.enumerated() {
+                guard let value = row[name] else {
+                    throw PredictionError(ValidationIssue(
+                        file: "<rows>", line: index + 1, columnName: name, rule: .missingColumn,
+                        message: "row \(index + 1) has no value for feature '\(name)'"))
+                }
+                let single = Float(value)
+                guard single.isFinite else {
+                    throw PredictionError(ValidationIssue(
+                        file: "<rows>", line: index + 1, columnName: name, value: "\(value)", rule: .nonFinite,
+                        message: "row \(index + 1) feature '\(name)' is \(value); features must be finite Float32 numbers"))
+                }
+                batch[row: index, feature: feature] = single
+            }
+        }
+        batch.rowCount = rows.count
+        return try predict(batch: batch)
+    }
+
+    /// Predicts a column-major batch (the Python original's `predict_batch`).
+    public func predict(batch: FeatureBatch) throws(PredictionError) -> [Prediction] {
+        guard batch.featureCount == model.featureCount else {
+            throw PredictionError(.usage, "the batch has \(batch.featureCount) features; the model takes \(model.featureCount)")
+        }
+        guard batch.rowCount > 0 else { return [] }
+        let input = batch.rowMajor()
+        let raw: [Float]
+        do {
+            raw = try input.withUnsafeBufferPointer { buffer throws(ModelError) in try model.predict(buffer, rows: batch.rowCount) }
+        } catch {
+            throw PredictionError(error)
+        }
+        let threshold = Float(options.threshold)
+        return (0..<batch.rowCount).map { row in
+            var values = Array(raw[(row * schema.width)..<((row + 1) * schema.width)])
+            schema.transform.apply(to: &values)
+            return Prediction(values: values, schema: schema, threshold: threshold)
+        }
+    }
+
+    private func featureNamesForInMemoryRows() throws(PredictionError) -> [String] {
+        if let names = modelFeatureNames ?? options.features {
+            guard names.count == model.featureCount else {
+                throw PredictionError(.model, "\(model.path) takes \(model.featureCount) features but \(names.count) names are given")
+            }
+            return names
+        }
+        throw PredictionError(.usage, "\(model.path) has no feature_columns metadata: set PredictionOptions.features to name its \(model.featureCount) inputs")
+    }
+
+    private func openInput(_ input: String) throws(PredictionError) -> (CSVChunkReader, CSVChunk, (names: [String], dataStart: Int, dataLine: Int)) {
+        let reader: CSVChunkReader
+        let first: CSVChunk?
+        do {
+            reader = try CSVChunkReader(path: input, chunkSize: options.chunkBytes)
+            first = try reader.next()
+        } catch {
+            throw PredictionError(error)
+        }
+        guard let first else {
+            throw PredictionError(ValidationIssue(file: input, line: 1, rule: .emptyFile, message: "the file is empty; expected a header line"))
+        }
+        let header: (names: [String], dataStart: Int, dataLine: Int)
+        do { header = try PredictionRun.header(of: first, file: input) } catch { throw PredictionError(error) }
+        return (reader, first, header)
+    }
+
+    private func makeProcessor(input: String, header: [String], timestamp: String, mode: ChunkProcessor.Mode) throws(PredictionError) -> ChunkProcessor {
+        let plan: ColumnPlan
+        do {
+            plan = try ColumnPlan(
+                header: header, file: input, idColumnName: options.idColumn, modelFeatures: modelFeatureNames,
+                requested: options.features, featureCount: model.featureCount, includeFeatures: options.includeFeatures)
+        } catch {
+            throw PredictionError(error)
+        }
+        let strict: Bool
+        if case .strict = options.policy { strict = true } else { strict = false }
+        return ChunkProcessor(
+            file: input, plan: plan, schema: schema, model: model, threshold: Float(options.threshold), strict: strict,
+            batchSize: options.effectiveBatchSize, timestamp: Array(timestamp.utf8),
+            trackDuplicateIDs: options.detectDuplicateIDs, mode: mode)
+    }
+
+    static func defaultRejectedPath(for output: String) -> String {
+        (output.hasSuffix(".csv") ? String(output.dropLast(4)) : output) + ".rejected.csv"
+    }
+}
+
+/// One row's prediction from the in-memory API.
+public struct Prediction: Sendable, Equatable {
+    /// Probability of the predicted class (class 1's for binary models); nil for regression.
+    public let score: Float?
+    /// Index of the predicted class; nil for regression.
+    public let predictedClass: Int?
+    /// The predicted class's label (multiclass) or "0"/"1"; nil for regression.
+    public let label: String?
+    /// Per-class probabilities (multiclass), or the single probability; empty for regression.
+    public let probabilities: [Float]
+    /// The regression value; nil for classifiers.
+    public let value: Float?
+
+    init(values: [Float], schema: OutputSchema, threshold: Float) {
+        switch schema.kind {
+        case .binary, .twoClass:
+            let score = schema.kind == .binary ? values[0] : values[1]
+            self.score = score
+            predictedClass = score >= threshold ? 1 : 0
+            label = score >= threshold ? "1" : "0"
+            probabilities = values
+            value = nil
+        case .multiclass(let labels):
+            var best = 0
+            for k in values.indices where values[k] > values[best] { best = k }
+            score = values[best]
+            predictedClass = best
+            label = labels[best]
+            probabilities = values
+            value = nil
+        case .regression:
+            score = nil
+            predictedClass = nil
+            label = nil
+            probabilities = []
+            value = values[0]
+        }
+    }
+}

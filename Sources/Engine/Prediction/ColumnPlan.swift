@@ -1,0 +1,82 @@
+/// Which input columns feed the model, which is the id, and which are echoed to the output.
+public struct ColumnPlan: Sendable, Equatable {
+    /// The header's names, unquoted, in file order.
+    public let header: [String]
+    /// Index of the id column in the header.
+    public let idColumn: Int
+    /// Header index of each model feature, in the model's input order.
+    public let featureColumns: [Int]
+    /// Header indices echoed after the prediction columns (every column but the id, in file order),
+    /// empty when features are not included.
+    public let echoedColumns: [Int]
+
+    /// Maps a header onto a model's inputs.
+    ///
+    /// Features come from, in order of preference: the model's `feature_columns` metadata, the
+    /// `requested` list, else every column but the id in file order. They are matched by name,
+    /// so the file's column order is free; extra columns are passed through.
+    /// - Throws: a ``ValidationIssue`` on line 1 (duplicate or missing columns, wrong count).
+    public init(
+        header: [String],
+        file: String,
+        idColumnName: String,
+        modelFeatures: [String]?,
+        requested: [String]?,
+        featureCount: Int,
+        includeFeatures: Bool
+    ) throws(ValidationIssue) {
+        var positions: [String: Int] = [:]
+        for (index, name) in header.enumerated() {
+            if let first = positions[name] {
+                throw ValidationIssue(
+                    file: file, line: 1, column: index + 1, columnName: name, value: name, rule: .duplicateHeader,
+                    message: "header column \(index + 1) '\(name)' repeats column \(first + 1); every column needs a unique name"
+                )
+            }
+            positions[name] = index
+        }
+        guard let id = positions[idColumnName] else {
+            throw ValidationIssue(
+                file: file, line: 1, columnName: idColumnName, rule: .missingColumn,
+                message: "missing required id column '\(idColumnName)' (header has: \(header.joined(separator: ", "))); pass the right --id-column"
+            )
+        }
+        let names: [String]
+        if let modelFeatures {
+            if let requested, requested != modelFeatures {
+                throw ValidationIssue(
+                    file: file, line: 1, rule: .featureMismatch,
+                    message: "--features \(requested.joined(separator: ",")) disagrees with the model's feature_columns \(modelFeatures.joined(separator: ",")); drop --features or fix the model metadata"
+                )
+            }
+            names = modelFeatures
+        } else if let requested {
+            names = requested
+        } else {
+            names = header.enumerated().filter { $0.offset != id }.map(\.element)
+        }
+        let missing = names.filter { positions[$0] == nil }
+        if !missing.isEmpty {
+            throw ValidationIssue(
+                file: file, line: 1, columnName: missing[0], rule: .missingColumn,
+                message: "missing required feature column\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")) (header has: \(header.joined(separator: ", ")))"
+            )
+        }
+        if let idName = names.first(where: { $0 == idColumnName }) {
+            throw ValidationIssue(
+                file: file, line: 1, column: id + 1, columnName: idName, rule: .featureMismatch,
+                message: "the id column '\(idName)' is also listed as a feature; choose another --id-column or feature list"
+            )
+        }
+        guard names.count == featureCount else {
+            throw ValidationIssue(
+                file: file, line: 1, rule: .featureMismatch,
+                message: "the model takes \(featureCount) features but \(names.count) were selected (\(names.joined(separator: ", "))); pass --features with exactly \(featureCount) column names"
+            )
+        }
+        self.header = header
+        self.idColumn = id
+        self.featureColumns = names.map { positions[$0]! }
+        self.echoedColumns = includeFeatures ? Array(header.indices.filter { $0 != id }) : []
+    }
+}

@@ -1,0 +1,199 @@
+import Glibc
+
+/// How to read a model's output, as the user asks for it.
+public enum OutputKindOption: String, Sendable, CaseIterable {
+    /// Decide from the model: metadata `output_kind`, else the operator that makes the output.
+    case auto
+    /// The output already is a probability (one column) or probabilities (one per class).
+    case probability
+    /// The output is a logit (one column: a sigmoid is applied) or logits per class (softmax).
+    case logit
+    /// The output is a value to write as `prediction_value`.
+    case regression
+}
+
+/// What the engine writes for each row, decided once per model.
+public struct OutputSchema: Sendable, Equatable {
+    /// The shape of the prediction.
+    public enum Kind: Sendable, Equatable {
+        /// One probability per row: `prediction_score`, `prediction_class` by threshold.
+        case binary
+        /// Two class probabilities; the score is class 1's.
+        case twoClass
+        /// Three or more classes: class = argmax, score = its probability, `score_<label>` columns.
+        case multiclass(labels: [String])
+        /// A real value: `prediction_value`.
+        case regression
+    }
+
+    /// What turns raw model outputs into the probabilities the kind expects.
+    public enum Transform: Sendable, Equatable {
+        case none
+        case sigmoid
+        case softmax
+
+        /// Applies the transform to one row's outputs, in place (computed in Double).
+        func apply(to values: inout [Float]) {
+            switch self {
+            case .none:
+                break
+            case .sigmoid:
+                for k in values.indices { values[k] = Float(1 / (1 + exp(-Double(values[k])))) }
+            case .softmax:
+                let largest = Double(values.max() ?? 0)
+                var exponentials = values.map { exp(Double($0) - largest) }
+                let total = exponentials.reduce(0, +)
+                for k in exponentials.indices { exponentials[k] /= total }
+                values = exponentials.map { Float($0) }
+            }
+        }
+    }
+
+    public let kind: Kind
+    public let transform: Transform
+    /// Floats per row in the model's output.
+    public let width: Int
+
+    /// Column names after the id column, before the echoed input columns.
+    public var predictionColumns: [String] {
+        switch kind {
+        case .binary, .twoClass:
+            return ["prediction_score", "prediction_class", "timestamp"]
+        case .multiclass(let labels):
+            return ["prediction_score", "prediction_class", "timestamp"] + labels.map { "score_\($0)" }
+        case .regression:
+            return ["prediction_value", "timestamp"]
+        }
+    }
+
+    /// Decides how to read `model`'s output.
+    /// - Throws: a ``PredictionError`` when the output could be a logit or a regression value and
+    ///   `option` is `.auto`: the message says which option to pass.
+    public static func resolve(for model: ONNXModel, option: OutputKindOption) throws(PredictionError) -> OutputSchema {
+        let width = model.outputWidth
+        var chosen = option
+        if chosen == .auto, let declared = model.metadata["output_kind"] {
+            guard let parsed = OutputKindOption(rawValue: declared.lowercased()), parsed != .auto else {
+                throw PredictionError(
+                    .model,
+                    "\(model.path): metadata output_kind is '\(declared)'; expected probability, logit or regression"
+                )
+            }
+            chosen = parsed
+        }
+        let labels = classLabels(model, count: width)
+        func classes(_ transform: Transform) throws(PredictionError) -> OutputSchema {
+            switch width {
+            case 1: return OutputSchema(kind: .binary, transform: transform == .softmax ? .sigmoid : transform, width: 1)
+            case 2: return OutputSchema(kind: .twoClass, transform: transform, width: 2)
+            default: return OutputSchema(kind: .multiclass(labels: labels), transform: transform, width: width)
+            }
+        }
+        switch chosen {
+        case .regression:
+            guard width == 1 else {
+                throw PredictionError(
+                    .model,
+                    "\(model.path): output '\(model.outputName)' has \(width) values per row; a regression output must have 1"
+                )
+            }
+            return OutputSchema(kind: .regression, transform: .none, width: 1)
+        case .logit:
+            return try classes(width == 1 ? .sigmoid : .softmax)
+        case .probability:
+            return try classes(.none)
+        case .auto:
+            switch (model.outputProducer, width) {
+            case ("Sigmoid", _), ("Softmax", 2...):
+                return try classes(.none)
+            default:
+                throw PredictionError(
+                    .model,
+                    "\(model.path): output '\(model.outputName)' comes from \(model.outputProducer), not a Sigmoid or Softmax, so it looks like a logit or a regression value, not a probability. Pass --output-kind logit to apply a \(width == 1 ? "sigmoid" : "softmax"), --output-kind regression to write prediction_value, or set the model's metadata output_kind"
+                )
+            }
+        }
+    }
+
+    /// Class labels from metadata `class_labels` (JSON list or comma-separated), else 0, 1, 2, ...
+    static func classLabels(_ model: ONNXModel, count: Int) -> [String] {
+        if let text = model.metadata["class_labels"], let labels = parseNameList(text), labels.count == count {
+            return labels
+        }
+        return (0..<count).map(String.init)
+    }
+}
+
+/// Parses a list of names written as a JSON array of strings or as comma-separated text.
+func parseNameList(_ text: String) -> [String]? {
+    let trimmed = text.trimmingSpaces()
+    if trimmed.hasPrefix("[") {
+        return JSONStringArray.parse(trimmed)
+    }
+    let names = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+    return names.contains(where: \.isEmpty) ? nil : names
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}
+
+/// A small parser for a JSON array of strings (model metadata), without Foundation.
+enum JSONStringArray {
+    static func parse(_ text: String) -> [String]? {
+        let s = Array(text.unicodeScalars)
+        var i = 0
+        func skipSpace() { while i < s.count && s[i].properties.isWhitespace { i += 1 } }
+        skipSpace()
+        guard i < s.count, s[i] == "[" else { return nil }
+        i += 1
+        var result: [String] = []
+        skipSpace()
+        if i < s.count && s[i] == "]" { return [] }
+        while true {
+            skipSpace()
+            guard i < s.count, s[i] == "\"" else { return nil }
+            i += 1
+            var value = String.UnicodeScalarView()
+            while i < s.count && s[i] != "\"" {
+                if s[i] == "\\" {
+                    i += 1
+                    guard i < s.count else { return nil }
+                    switch s[i] {
+                    case "n": value.append("\n")
+                    case "t": value.append("\t")
+                    case "r": value.append("\r")
+                    case "u":
+                        guard i + 4 < s.count, let code = UInt32(String(String.UnicodeScalarView(s[(i + 1)...(i + 4)])), radix: 16),
+                            let scalar = Unicode.Scalar(code)
+                        else { return nil }
+                        value.append(scalar)
+                        i += 4
+                    default: value.append(s[i])
+                    }
+                } else {
+                    value.append(s[i])
+                }
+                i += 1
+            }
+            guard i < s.count else { return nil }
+            i += 1
+            result.append(String(value))
+            skipSpace()
+            guard i < s.count else { return nil }
+            if s[i] == "]" {
+                i += 1
+                skipSpace()
+                return i == s.count ? result : nil
+            }
+            guard s[i] == "," else { return nil }
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Glibc
+
+/// How a prediction run reads its input and what it writes.
+public struct PredictionOptions: Sendable {
+    /// The column that identifies a row; copied to the output first.
+    public var idColumn = "user_id"
+    /// Echo every other input column after the prediction columns.
+    public var includeFeatures = false
+    /// Feature columns in model order, when the model doesn't name them (`feature_columns`).
+    public var features: [String]? = nil
+    /// Class 1 when score ≥ threshold.
+    public var threshold = 0.5
+    /// Strict or lenient row checks.
+    public var policy = ValidationPolicy.strict
+    /// Rows per model call; 0 picks ``PredictionOptions/defaultBatchSize``.
+    public var batchSize = 0
+    /// Worker threads; 0 means one per core.
+    public var threads = 0
+    /// How to read the model's output.
+    public var outputKind = OutputKindOption.auto
+    /// Warn about ids seen twice in one file (costs memory proportional to the rows).
+    public var detectDuplicateIDs = true
+    /// Bytes per chunk handed to a worker.
+    public var chunkBytes = 4 << 20
+
+    /// Rows per model call when none is configured: measured on the bundled 10→64→32→1 MLP,
+    /// see docs/PERFORMANCE.md.
+    public static let defaultBatchSize = 4096
+
+    /// Replaces the run's start time in the timestamp column (tests compare outputs byte for byte).
+    var fixedTimestamp: String? = nil
+
+    public init() {}
+
+    var effectiveBatchSize: Int { batchSize > 0 ? batchSize : Self.defaultBatchSize }
+
+    var effectiveThreads: Int {
+        if threads > 0 { return threads }
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return max(cores, 1)
+    }
+}

@@ -1,0 +1,168 @@
+/// Everything a prediction run produced besides the predictions: counts, score statistics,
+/// validation outcome, timings and hashes. Renders as report.txt (the Python original's shape)
+/// and report.json.
+public struct PredictionReport: Sendable {
+    /// Seconds spent per stage. Parse, infer and format are summed over worker threads.
+    public struct StageTimings: Sendable, Equatable {
+        public var parseSeconds = 0.0
+        public var inferSeconds = 0.0
+        public var formatSeconds = 0.0
+        public var writeSeconds = 0.0
+        public var totalSeconds = 0.0
+
+        mutating func add(_ other: StageTimings) {
+            parseSeconds += other.parseSeconds
+            inferSeconds += other.inferSeconds
+            formatSeconds += other.formatSeconds
+            writeSeconds += other.writeSeconds
+        }
+    }
+
+    public var inputPath: String
+    public var inputSHA256: String
+    public var inputBytes: Int
+    public var modelPath: String
+    public var modelSHA256: String
+    public var outputKind: OutputSchema.Kind
+    public var threshold: Double
+    public var policy: ValidationPolicy
+    /// The run's start in local time, as written in the timestamp column.
+    public var startedAt: String
+    /// Data rows in the file (blank lines excluded).
+    public var rowsRead = 0
+    public var rowsPredicted = 0
+    public var rowsRejected = 0
+    public var blankLinesSkipped = 0
+    /// Statistics of the scores (binary: the score; multiclass: the top probability;
+    /// regression: the value).
+    public var statistics = ScoreStatistics()
+    /// Rows per predicted class, multiclass models only (in label order).
+    public var classCounts: [Int] = []
+    /// The first rejected rows (all of them are in rejected.csv).
+    public var rejectedSample: [ValidationIssue] = []
+    /// Rows whose id repeats an earlier row's (a warning; the rows are predicted).
+    public var duplicateIDs = 0
+    /// The first duplicate-id warnings.
+    public var warningSample: [ValidationIssue] = []
+    public var timings = StageTimings()
+    public var threads = 1
+    public var batchSize = 0
+
+    /// Rows per second over the whole run.
+    public var rowsPerSecond: Double { timings.totalSeconds > 0 ? Double(rowsRead) / timings.totalSeconds : 0 }
+
+    /// True when every row read was either predicted or rejected.
+    public var countsAddUp: Bool { rowsRead == rowsPredicted + rowsRejected }
+
+    /// report.txt: the Python original's layout (DESIGN §5).
+    public func text() -> String {
+        let rule = String(repeating: "=", count: 60)
+        let n = statistics.count
+        func percent(_ part: Int) -> String { cFormat("%.1f", n > 0 ? 100 * Double(part) / Double(n) : 0) }
+        func number(_ value: Double) -> String { cFormat("%.4f", value) }
+        var lines = [rule, "BATCH INFERENCE REPORT", rule, "Total Predictions: \(groupedThousands(n))"]
+        switch outputKind {
+        case .binary, .twoClass:
+            lines.append("Positive: \(groupedThousands(statistics.positive)) (\(percent(statistics.positive))%)")
+            lines.append("Negative: \(groupedThousands(statistics.negative)) (\(percent(statistics.negative))%)")
+        case .multiclass(let labels):
+            lines.append("Classes:")
+            for (label, count) in zip(labels, classCounts) {
+                lines.append("  \(label): \(groupedThousands(count)) (\(percent(count))%)")
+            }
+        case .regression:
+            break
+        }
+        let isRegression = outputKind == .regression
+        lines.append("")
+        lines.append(isRegression ? "Value Statistics:" : "Score Statistics:")
+        lines.append("  Mean: \(n > 0 ? number(statistics.mean) : "nan")")
+        lines.append("  Std:  \(statistics.standardDeviation.map(number) ?? "nan")")
+        lines.append("  Min:  \(n > 0 ? number(statistics.minimum) : "nan")")
+        lines.append("  Max:  \(n > 0 ? number(statistics.maximum) : "nan")")
+        if !isRegression {
+            lines.append("")
+            lines.append("Score Distribution:")
+            let edges = ScoreStatistics.binEdges
+            for bin in 0..<statistics.histogram.count {
+                let count = statistics.histogram[bin]
+                lines.append(
+                    "  (\(cFormat("%.1f", edges[bin])), \(cFormat("%.1f", edges[bin + 1]))]: \(groupedThousands(count)) (\(percent(count))%)"
+                )
+            }
+        }
+        lines.append(rule)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// report.json: the same figures plus counts, validation summary, timings and hashes.
+    public func json() -> String {
+        func issue(_ issue: ValidationIssue) -> JSONValue {
+            .object([
+                ("line", .int(issue.line)),
+                ("column", issue.column.map(JSONValue.int) ?? .null),
+                ("column_name", issue.columnName.map(JSONValue.string) ?? .null),
+                ("value", issue.value.map(JSONValue.string) ?? .null),
+                ("rule", .string(issue.rule.name)),
+                ("message", .string(issue.message)),
+            ])
+        }
+        let kindName: String
+        var classes: [(String, JSONValue)] = []
+        switch outputKind {
+        case .binary: kindName = "binary"
+        case .twoClass: kindName = "two_class"
+        case .multiclass(let labels):
+            kindName = "multiclass"
+            classes = zip(labels, classCounts).map { ($0, .int($1)) }
+        case .regression: kindName = "regression"
+        }
+        let policyValue: JSONValue
+        switch policy {
+        case .strict: policyValue = .object([("policy", .string("strict"))])
+        case .lenient(let fraction):
+            policyValue = .object([("policy", .string("lenient")), ("max_rejected_fraction", .double(fraction))])
+        }
+        var statisticsMembers: [(String, JSONValue)] = [
+            ("count", .int(statistics.count)),
+            ("mean", statistics.count > 0 ? .double(statistics.mean) : .null),
+            ("std", statistics.standardDeviation.map(JSONValue.double) ?? .null),
+            ("min", statistics.count > 0 ? .double(statistics.minimum) : .null),
+            ("max", statistics.count > 0 ? .double(statistics.maximum) : .null),
+        ]
+        if outputKind != .regression {
+            statisticsMembers.insert(contentsOf: [("positive", .int(statistics.positive)), ("negative", .int(statistics.negative))], at: 1)
+            let edges = ScoreStatistics.binEdges
+            statisticsMembers.append(
+                ("distribution", .array((0..<5).map { bin in
+                    .object([("low", .double(edges[bin])), ("high", .double(edges[bin + 1])), ("count", .int(statistics.histogram[bin]))])
+                }))
+            )
+        }
+        if !classes.isEmpty { statisticsMembers.append(("classes", .object(classes))) }
+        let document: JSONValue = .object([
+            ("input", .object([("path", .string(inputPath)), ("bytes", .int(inputBytes)), ("sha256", .string(inputSHA256))])),
+            ("model", .object([("path", .string(modelPath)), ("sha256", .string(modelSHA256)), ("output_kind", .string(kindName))])),
+            ("started_at", .string(startedAt)),
+            ("threshold", .double(threshold)),
+            ("rows", .object([
+                ("read", .int(rowsRead)), ("predicted", .int(rowsPredicted)), ("rejected", .int(rowsRejected)),
+                ("blank_lines_skipped", .int(blankLinesSkipped)), ("counts_add_up", .bool(countsAddUp)),
+            ])),
+            ("statistics", .object(statisticsMembers)),
+            ("validation", .object([
+                ("settings", policyValue),
+                ("rejected_sample", .array(rejectedSample.map(issue))),
+                ("duplicate_ids", .int(duplicateIDs)),
+                ("warnings", .array(warningSample.map(issue))),
+            ])),
+            ("timings", .object([
+                ("parse_s", .double(timings.parseSeconds)), ("infer_s", .double(timings.inferSeconds)),
+                ("format_s", .double(timings.formatSeconds)), ("write_s", .double(timings.writeSeconds)),
+                ("total_s", .double(timings.totalSeconds)), ("rows_per_second", .double(rowsPerSecond)),
+                ("threads", .int(threads)), ("batch_size", .int(batchSize)),
+            ])),
+        ])
+        return document.serialized()
+    }
+}
