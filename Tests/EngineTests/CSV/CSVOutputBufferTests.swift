@@ -1,0 +1,48 @@
+import Glibc
+import Testing
+
+@testable import Engine
+
+@Suite("CSV output")
+struct CSVOutputBufferTests {
+    @Test("six decimals match printf's %.6f for 200,000 random Float32 scores")
+    func sixDecimals() {
+        var generator = SplitMix64(seed: 11)
+        var values: [Float] = [0, 1, 0.5, 0.0000005, 0.0000015, 0.9999995, 1e-7, Float.leastNonzeroMagnitude]
+        for _ in 0..<200_000 { values.append(Float(bitPattern: UInt32(truncatingIfNeeded: generator.next() % 0x3F80_0001))) }
+        for value in values {
+            var buffer = CSVOutputBuffer()
+            buffer.append(sixDecimals: value)
+            let ours = String(decoding: buffer.bytes, as: UTF8.self)
+            let printf = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { out in
+                _ = withVaList([Double(value)]) { vsnprintf(out.baseAddress!, 64, "%.6f", $0) }
+                return String(cString: out.baseAddress!)
+            }
+            #expect(ours == printf, "\(value)")
+        }
+    }
+
+    @Test("integers")
+    func integers() {
+        for value in [0, 7, 10, 99, 100, 123_456_789, Int(Int32.max), -5] {
+            var buffer = CSVOutputBuffer()
+            buffer.append(integer: value)
+            #expect(String(decoding: buffer.bytes, as: UTF8.self) == String(value))
+        }
+    }
+
+    @Test("fields are quoted only when they must be")
+    func quoting() {
+        func field(_ text: String) -> String {
+            var buffer = CSVOutputBuffer()
+            buffer.appendField(text)
+            return String(decoding: buffer.bytes, as: UTF8.self)
+        }
+        #expect(field("plain") == "plain")
+        #expect(field("a,b") == "\"a,b\"")
+        #expect(field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(field("two\nlines") == "\"two\nlines\"")
+        #expect(field("cr\r") == "\"cr\r\"")
+        #expect(field("") == "")
+    }
+}
