@@ -1,0 +1,115 @@
+import Glibc
+
+/// Folder operations on real paths (mkdir -p, listing, recursive removal, sizes), each reporting the path on failure.
+enum FileTree {
+    /// `directory/name`, without doubling a trailing slash.
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    /// The folder holding `path` ("." for a bare name, "/" for a top-level entry).
+    static func parent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        if slash == trimmed.startIndex { return "/" }
+        return String(trimmed[..<slash])
+    }
+
+    /// The `lstat` of a path, or nil when nothing is there.
+    static func status(_ path: String) throws(ArchiveError) -> stat? {
+        var info = stat()
+        if lstat(path, &info) == 0 { return info }
+        if errno == ENOENT { return nil }
+        throw .system("cannot stat", path: path, errno: errno)
+    }
+
+    /// True for a real folder (not a symlink to one).
+    static func isDirectory(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFDIR }
+
+    /// True for a regular file (not a symlink, device or FIFO).
+    static func isRegularFile(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFREG }
+
+    /// Flushes a folder's entries (creations, renames, removals) to stable storage.
+    static func syncDirectory(_ path: String) throws(ArchiveError) {
+        let folder = try OpenFile.openDirectory(path)
+        try folder.sync()
+        try folder.close()
+    }
+
+    /// Creates one folder; returns false when a folder is already there. The mode (0777) is narrowed by the umask.
+    @discardableResult
+    static func makeDirectory(_ path: String) throws(ArchiveError) -> Bool {
+        if mkdir(path, 0o777) == 0 { return true }
+        let code = errno
+        if code == EEXIST, let info = try status(path), isDirectory(info) { return false }
+        throw .system("cannot create folder", path: path, errno: code)
+    }
+
+    /// Creates a folder and any missing parents (mkdir -p), fsyncing each parent that gained an entry.
+    static func makeDirectories(_ path: String) throws(ArchiveError) {
+        if let info = try status(path) {
+            guard isDirectory(info) else {
+                throw ArchiveError(code: .exists, message: "exists but is not a folder", path: path)
+            }
+            return
+        }
+        let parentPath = parent(of: path)
+        if parentPath != path { try makeDirectories(parentPath) }
+        if try makeDirectory(path) { try syncDirectory(parentPath) }
+    }
+
+    /// The names in a folder, without "." and "..", in no particular order.
+    static func list(_ path: String) throws(ArchiveError) -> [String] {
+        guard let stream = opendir(path) else { throw .system("cannot list folder", path: path, errno: errno) }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw .system("cannot list folder", path: path, errno: errno) }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+    }
+
+    /// Renames `source` to `destination` (same file system).
+    static func rename(_ source: String, to destination: String) throws(ArchiveError) {
+        guard Glibc.rename(source, destination) == 0 else {
+            throw .system("cannot rename to \(destination)", path: source, errno: errno)
+        }
+    }
+
+    /// Removes a file, or a folder and everything under it; symlinks are removed, never followed.
+    static func removeTree(_ path: String) throws(ArchiveError) {
+        guard let info = try status(path) else { return }
+        if isDirectory(info) {
+            for name in try list(path) { try removeTree(join(path, name)) }
+            guard rmdir(path) == 0 || errno == ENOENT else {
+                throw .system("cannot remove folder", path: path, errno: errno)
+            }
+        } else {
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw .system("cannot remove file", path: path, errno: errno)
+            }
+        }
+    }
+
+    /// The total apparent size (st_size) and count of the regular files under `path`; symlinks are not followed.
+    static func size(_ path: String) throws(ArchiveError) -> (bytes: Int, files: Int) {
+        guard let info = try status(path) else { return (0, 0) }
+        if isRegularFile(info) { return (Int(info.st_size), 1) }
+        guard isDirectory(info) else { return (0, 0) }
+        var total = (bytes: 0, files: 0)
+        for name in try list(path) {
+            let child = try size(join(path, name))
+            total.bytes += child.bytes
+            total.files += child.files
+        }
+        return total
+    }
+}
