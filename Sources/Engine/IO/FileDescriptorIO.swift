@@ -49,12 +49,14 @@ final class InputFile {
     /// Appends up to `count` bytes to `buffer`; returns how many were read (0 at end of file).
     func read(into buffer: inout [UInt8], count: Int) throws(FileIOError) -> Int {
         let start = buffer.count
-        buffer.reserveCapacity(start + count)
         var got = 0
         var failure: Int32 = 0
-        buffer.append(contentsOf: repeatElement(0, count: count))
-        buffer.withUnsafeMutableBytes { raw in
-            let base = raw.baseAddress! + start
+        // Read straight into a new array's storage (one memcpy of what `buffer` held, no zero fill).
+        let grown = [UInt8](unsafeUninitializedCapacity: start + count) { storage, initialized in
+            buffer.withUnsafeBufferPointer { old in
+                if start > 0 { storage.baseAddress!.initialize(from: old.baseAddress!, count: start) }
+            }
+            let base = storage.baseAddress! + start
             while got < count {
                 let n = Glibc.read(fd, base + got, count - got)
                 if n > 0 {
@@ -66,8 +68,9 @@ final class InputFile {
                     break
                 }
             }
+            initialized = start + got
         }
-        buffer.removeLast(count - got)
+        buffer = grown
         if failure != 0 { throw FileIOError(path: path, operation: "read", errno: failure) }
         return got
     }

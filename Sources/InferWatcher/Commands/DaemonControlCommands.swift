@@ -1,0 +1,141 @@
+import Archive
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `inferwatcher status`: what the running daemon is doing.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each pipeline's queued files, current job and progress, and last results."
+    )
+
+    @Option(name: .long, help: "The configuration file (for state_dir).")
+    var config = DaemonConfig.defaultPath
+
+    @Flag(name: .long, help: "Print the raw status.json.")
+    var json = false
+
+    func run() throws {
+        let loaded: DaemonConfig
+        do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        let path = loaded.stateDirectory + "/status.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIFailure.work("\(path): no status yet; is the daemon running (systemctl status inferwatcher)?")
+        }
+        if json {
+            Standard.output.write(String(decoding: data, as: UTF8.self))
+            return
+        }
+        guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CLIFailure.work("\(path): unreadable status")
+        }
+        let pid = document["pid"] as? Int ?? 0
+        let alive = pid > 0 && kill(pid_t(pid), 0) == 0
+        var lines = ["daemon: \(document["phase"] as? String ?? "?") (pid \(pid)\(alive ? "" : ", not running"))"]
+        let pipelines = document["pipelines"] as? [String: Any] ?? [:]
+        for name in loaded.pipelines.map(\.name) where pipelines[name] != nil {
+            let p = pipelines[name] as? [String: Any] ?? [:]
+            lines.append("\(name):")
+            lines.append("  waiting in incoming/: \(p["waiting"] as? Int ?? 0), queued: \(p["queued"] as? Int ?? 0)")
+            if let next = p["next_run"] as? Double { lines.append("  next run: \(Self.local(next))") }
+            for job in p["running"] as? [[String: Any]] ?? [] {
+                let percent = (job["percent"] as? Int).map { "\($0)%" } ?? "?"
+                lines.append("  running: \(job["input"] as? String ?? "?") (job \(job["job"] as? String ?? "?")) \(percent), \(job["rows_read"] as? Int ?? 0) rows, \(Int(job["rows_per_second"] as? Double ?? 0)) rows/s")
+            }
+            let recent = p["recent"] as? [[String: Any]] ?? []
+            if !recent.isEmpty { lines.append("  last results:") }
+            for job in recent.prefix(5) {
+                lines.append("    \(Self.local(job["finished_at"] as? Double ?? 0))  \(job["input"] as? String ?? "?")  \(job["outcome"] as? String ?? "?")  \(job["rows"] as? Int ?? 0) rows  \(job["location"] as? String ?? "")")
+            }
+        }
+        Standard.output.write(lines.joined(separator: "\n") + "\n")
+    }
+
+    static func local(_ unix: Double) -> String {
+        var seconds = time_t(unix)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        strftime(&buffer, 32, "%Y-%m-%d %H:%M:%S", &parts)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// `inferwatcher run-now [PIPELINE]`: run scheduled work now (same as SIGUSR1).
+struct RunNowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-now",
+        abstract: "Run the waiting files of one pipeline (or all) now, whatever the schedule says."
+    )
+
+    @Option(name: .long, help: "The configuration file (for state_dir).")
+    var config = DaemonConfig.defaultPath
+
+    @Argument(help: "The pipeline (default: all).")
+    var pipeline: String?
+
+    func run() throws {
+        let loaded: DaemonConfig
+        do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        if let pipeline, loaded.pipeline(named: pipeline) == nil {
+            throw CLIFailure.usage("no pipeline named '\(pipeline)' in \(config) (have: \(loaded.pipelines.map(\.name).joined(separator: ", ")))")
+        }
+        let pidText = (try? TextFile.read(Daemon.pidPath(stateDirectory: loaded.stateDirectory))) ?? ""
+        guard let pid = Int32(pidText.filter { $0.isNumber }), pid > 0, kill(pid, 0) == 0 else {
+            throw CLIFailure.work("the daemon is not running (no live pid in \(Daemon.pidPath(stateDirectory: loaded.stateDirectory)))")
+        }
+        let folder = Daemon.runNowFolder(stateDirectory: loaded.stateDirectory)
+        do {
+            try SpoolFolders.makeFolder(folder)
+            try AtomicText.write("\(folder)/\(pipeline ?? "*")", "")
+        } catch {
+            throw CLIFailure.work(error.description)
+        }
+        guard kill(pid, SIGUSR1) == 0 else { throw CLIFailure.work("cannot signal pid \(pid): \(String(cString: strerror(errno)))") }
+        Standard.output.write("asked the daemon (pid \(pid)) to run \(pipeline.map { "pipeline \($0)" } ?? "every pipeline") now\n")
+    }
+}
+
+/// `inferwatcher prune`: archive retention.
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Delete archive date folders older than the retention (never today's).",
+        discussion: "Uses each pipeline's retention_days unless --older-than is given. Run daily by inferwatcher-prune.timer."
+    )
+
+    @Option(name: .long, help: "The configuration file.")
+    var config = DaemonConfig.defaultPath
+
+    @Option(name: .long, help: "Remove date folders older than this many days (overrides retention_days).")
+    var olderThan: Int?
+
+    @Flag(name: .long, help: "Only list what would be removed.")
+    var dryRun = false
+
+    func run() throws {
+        let loaded: DaemonConfig
+        do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        if let olderThan, olderThan < 1 { throw CLIFailure.usage("--older-than must be at least 1 day") }
+        var failures = 0
+        for pipeline in loaded.pipelines {
+            let days = olderThan ?? pipeline.retentionDays
+            let result: PruneResult
+            do {
+                result = try ArchivePruner.prune(root: pipeline.archive, olderThanDays: days, now: currentTime(), dryRun: dryRun)
+            } catch {
+                throw CLIFailure.work(error.description)
+            }
+            for folder in result.removed {
+                Standard.output.write("\(dryRun ? "would remove" : "removed") \(folder.path) (\(folder.files) files, \(folder.bytes) bytes)\n")
+            }
+            for failure in result.failures {
+                failures += 1
+                Standard.error.write("inferwatcher: \(failure)\n")
+            }
+            Standard.output.write("\(pipeline.name): \(result.removed.count) folder(s) older than \(days) days \(dryRun ? "would be " : "")removed\n")
+        }
+        if failures > 0 { throw CLIFailure.work("\(failures) folder(s) could not be removed") }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Engine
+
+/// `inferwatcher model …`: tools for model files.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Inspect ONNX models.",
+        subcommands: [InspectCommand.self]
+    )
+
+    /// `inferwatcher model inspect M.onnx`.
+    struct InspectCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "inspect",
+            abstract: "Show a model's inputs, outputs, operators and metadata, and whether inferwatcher can run it.",
+            discussion: "Exits 0 when the model can be run as a predictor, 1 when it can't (the last line says why)."
+        )
+
+        @Argument(help: "The ONNX model file.")
+        var path: String
+
+        @Option(name: .long, help: "How to read the output, as predict would (auto, probability, logit, regression).")
+        var outputKind = OutputKindName.auto
+
+        func run() throws {
+            let description: ONNXModelDescription
+            do {
+                description = try ONNXModelDescription.read(path: path)
+            } catch {
+                throw CLIFailure.work(error.description)
+            }
+            Standard.output.write(description.description + "\n")
+            let verdict: String
+            do {
+                let model = try ONNXModel.load(path: path)
+                let schema = try OutputSchema.resolve(for: model, option: outputKind.option)
+                let columns = schema.predictionColumns.joined(separator: ", ")
+                verdict = "ready: \(model.featureCount) features in '\(model.inputName)' -> '\(model.outputName)' (\(model.outputProducer)); writes \(columns)"
+            } catch let error as ModelError {
+                Standard.output.write("status: not usable: \(error.description)\n")
+                throw CLIFailure(status: 1, message: "\(path) can't be run (see above)")
+            } catch let error as PredictionError {
+                Standard.output.write("status: not usable as is: \(error.description)\n")
+                throw CLIFailure(status: 1, message: "\(path) needs --output-kind (see above)")
+            }
+            Standard.output.write("status: \(verdict)\n")
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Engine
+
+/// `inferwatcher predict`: one file, no daemon (the Python original's "Method 1").
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict every row of one CSV file with an ONNX model.",
+        discussion: """
+            Writes the predictions CSV (atomically), prints the report, and with --report writes \
+            report.json. Under --policy lenient, bad rows go to --rejected (default: OUTPUT with \
+            .rejected.csv) and the file fails only if more than --max-rejected-fraction are bad.
+            """
+    )
+
+    @Option(name: .long, help: "The input CSV file.")
+    var input: String
+
+    @Option(name: .long, help: "Where to write the predictions CSV.")
+    var output: String
+
+    @Option(name: .long, help: "The ONNX model.")
+    var model: String
+
+    @OptionGroup var settings: PredictionSettings
+
+    @Option(name: .long, help: "Also write report.json to this path.")
+    var report: String?
+
+    @Option(name: .long, help: "Where rejected rows go under --policy lenient.")
+    var rejected: String?
+
+    @Flag(name: .long, help: "Don't print the report or progress.")
+    var quiet = false
+
+    func run() throws {
+        let predictor = try settings.makePredictor(modelPath: model)
+        let display = ProgressDisplay(enabled: !quiet && Standard.error.isTerminal)
+        let result: PredictionReport
+        do {
+            result = try predictor.predictCSV(input: input, output: output, rejected: rejected, progress: display.update)
+        } catch {
+            display.finish()
+            throw CLIFailure(predictionError: error)
+        }
+        display.finish()
+        if let report {
+            do { try TextFile.write(report, result.json()) } catch { throw CLIFailure.work(error.description) }
+        }
+        if !quiet {
+            Standard.output.write(result.text())
+            var summary = "\(result.rowsRead) rows read: \(result.rowsPredicted) predicted, \(result.rowsRejected) rejected"
+            if result.blankLinesSkipped > 0 { summary += ", \(result.blankLinesSkipped) blank lines skipped" }
+            if result.duplicateIDs > 0 { summary += "; warning: \(result.duplicateIDs) duplicate ids" }
+            Standard.error.write(summary + "\n")
+        }
+    }
+}
+
+/// Options shared by `predict` and `validate`.
+struct PredictionSettings: ParsableArguments {
+    @Option(name: .long, help: "Rows per model call (0: the measured default).")
+    var batchSize = 0
+
+    @Option(name: .long, help: "The id column, copied first to the output.")
+    var idColumn = "user_id"
+
+    @Flag(name: .long, help: "Echo every other input column after the predictions.")
+    var includeFeatures = false
+
+    @Option(name: .long, help: "Feature columns in model order, comma-separated (when the model has no feature_columns metadata).")
+    var features: String?
+
+    @Option(name: .long, help: "Class 1 when score >= threshold.")
+    var threshold = 0.5
+
+    @Option(name: .long, help: "strict: any bad row rejects the file; lenient: bad rows are set aside.")
+    var policy = PolicyName.strict
+
+    @Option(name: .long, help: "Lenient only: reject the whole file above this fraction of bad rows.")
+    var maxRejectedFraction = 0.01
+
+    @Option(name: .long, help: "Worker threads (0: one per core).")
+    var threads = 0
+
+    @Option(name: .long, help: "How to read the model output: auto, probability, logit or regression.")
+    var outputKind = OutputKindName.auto
+
+    enum PolicyName: String, ExpressibleByArgument, CaseIterable {
+        case strict, lenient
+    }
+
+    func options() throws(CLIFailure) -> PredictionOptions {
+        var options = PredictionOptions()
+        guard batchSize >= 0 else { throw .usage("--batch-size must be 0 or more, not \(batchSize)") }
+        guard threads >= 0 else { throw .usage("--threads must be 0 or more, not \(threads)") }
+        options.batchSize = batchSize
+        options.idColumn = idColumn
+        options.includeFeatures = includeFeatures
+        if let features {
+            let names = features.split(separator: ",").map { String($0).trimmingCharacters() }
+            guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
+                throw .usage("--features needs comma-separated column names, got '\(features)'")
+            }
+            options.features = names
+        }
+        options.threshold = threshold
+        options.policy = policy == .strict ? .strict : .lenient(maxRejectedFraction: maxRejectedFraction)
+        options.threads = threads
+        options.outputKind = outputKind.option
+        return options
+    }
+
+    func makePredictor(modelPath: String) throws(CLIFailure) -> BatchPredictor {
+        let options = try options()
+        do {
+            return try BatchPredictor(modelPath: modelPath, options: options)
+        } catch {
+            throw CLIFailure(predictionError: error)
+        }
+    }
+}
+
+/// `--output-kind` values (``OutputKindOption`` as a command-line argument).
+enum OutputKindName: String, ExpressibleByArgument, CaseIterable {
+    case auto, probability, logit, regression
+
+    var option: OutputKindOption { OutputKindOption(rawValue: rawValue)! }
+}
+
+extension CLIFailure {
+    /// Validation and I/O failures are failed work (1); model and usage problems are configuration (2).
+    init(predictionError error: PredictionError) {
+        switch error.code {
+        case .validation, .io: self = .work(error.description)
+        default: self = .usage(error.description)
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var text = Substring(self)
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Engine
+
+/// `inferwatcher report`: prints the report of an archived job or of a predictions file.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Print the report of an archived job folder or a predictions CSV.",
+        discussion: """
+            For a job folder, prints its report.txt. For a predictions CSV, recomputes the report from \
+            its prediction columns (six-decimal scores, so statistics may differ in the last digit).
+            """
+    )
+
+    @Argument(help: "An archive job folder, a report.txt, or a predictions CSV.")
+    var path: String
+
+    @Flag(name: .long, help: "Print report.json instead (job folders and predictions files).")
+    var json = false
+
+    func run() throws {
+        let kind = FileKind(path)
+        switch kind {
+        case .missing:
+            throw CLIFailure.work("\(path): no such file or folder")
+        case .directory:
+            let name = json ? "report.json" : "report.txt"
+            do {
+                Standard.output.write(try TextFile.read(path + "/" + name))
+            } catch {
+                throw CLIFailure.work("\(path): not a job folder (\(error.description))")
+            }
+        case .file where path.hasSuffix(".txt") || path.hasSuffix(".json"):
+            do { Standard.output.write(try TextFile.read(path)) } catch { throw CLIFailure.work(error.description) }
+        case .file:
+            do {
+                let report = try PredictionsFileSummary.report(path: path)
+                Standard.output.write(json ? report.json() : report.text())
+            } catch {
+                throw CLIFailure(predictionError: error)
+            }
+        }
+    }
+}

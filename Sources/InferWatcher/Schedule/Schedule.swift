@@ -1,0 +1,47 @@
+/// When a pipeline runs its queued files.
+enum Schedule: Sendable, Equatable, CustomStringConvertible {
+    /// As soon as a file is complete.
+    case immediate
+    /// At the elapses of a systemd calendar expression.
+    case calendar(CalendarSchedule)
+
+    /// Parses `immediate` or a systemd calendar expression (`daily`, `Mon..Fri 06:00`, `*-*-* 02:00`).
+    /// - Throws: `ScheduleError` naming the part that is wrong and giving a valid example.
+    init(parsing text: String) throws(ScheduleError) {
+        if text.lowercased() == "immediate" {
+            self = .immediate
+            return
+        }
+        do {
+            self = .calendar(try CalendarSchedule(parsing: text))
+        } catch {
+            // A single unknown word: most likely a misspelt keyword.
+            guard !text.isEmpty,
+                text.utf8.allSatisfy({ ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") })
+            else { throw error }
+            throw ScheduleError(
+                expression: text,
+                message: "unknown schedule \"\(text)\"; expected \"immediate\", a shorthand ("
+                    + CalendarExpressionParser.shorthands.joined(separator: ", ")
+                    + ") or a calendar expression such as \"Mon..Fri 06:00\"")
+        }
+    }
+
+    /// `immediate`, or the calendar expression's normalized form.
+    var description: String {
+        switch self {
+        case .immediate: "immediate"
+        case .calendar(let schedule): schedule.normalized
+        }
+    }
+}
+
+/// A schedule that can't be parsed: the text given and what is wrong with it, with a valid example.
+struct ScheduleError: Error, CustomStringConvertible, Sendable {
+    let expression: String
+    let message: String
+
+    var description: String {
+        "invalid schedule \"\(expression)\": \(message)"
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+@Suite("inferwatcher command line")
+struct CLITests {
+    let model = CLI.fixtureModel("mlp_legacy")
+
+    func sample(_ scratch: Scratch, rows: Int = 2000, seed: Int = 42) throws -> String {
+        let path = "\(scratch.path)/in.csv"
+        let result = try CLI.run(["sample-data", "--rows", "\(rows)", "--seed", "\(seed)", "--output", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        return path
+    }
+
+    @Test("--help lists the commands and exits 0")
+    func help() throws {
+        let result = try CLI.run(["--help"])
+        #expect(result.status == 0)
+        for command in ["predict", "validate", "model", "report", "sample-data"] {
+            #expect(result.stdout.contains(command), "\(command)")
+        }
+        #expect(try CLI.run(["predict", "--help"]).stdout.contains("--include-features"))
+    }
+
+    @Test("sample-data is deterministic and shaped like the original")
+    func sampleData() throws {
+        let scratch = Scratch()
+        let a = try sample(scratch, rows: 1000)
+        let first = try String(contentsOfFile: a, encoding: .utf8)
+        _ = try sample(scratch, rows: 1000)
+        #expect(try String(contentsOfFile: a, encoding: .utf8) == first)
+        let lines = first.split(separator: "\n")
+        #expect(lines.count == 1001)
+        #expect(lines[0] == "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference")
+        for line in lines.dropFirst() {
+            let values = line.split(separator: ",").map { Double($0)! }
+            #expect((18...79).contains(values[1]) && (20000...149_999).contains(values[2]) && (300...849).contains(values[3]))
+            #expect((10...500).contains(values[6]) && (0...1).contains(values[8]) && (1...4).contains(values[9]))
+        }
+    }
+
+    @Test("predict writes predictions and report.json, prints the report, exits 0")
+    func predict() throws {
+        let scratch = Scratch()
+        let input = try sample(scratch)
+        let result = try CLI.run([
+            "predict", "--input", input, "--output", "\(scratch.path)/out.csv", "--model", model,
+            "--include-features", "--report", "\(scratch.path)/report.json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("====="))
+        #expect(result.stdout.contains("Total Predictions: 2,000"))
+        #expect(result.stderr.contains("2000 rows read: 2000 predicted, 0 rejected"))
+        let lines = try #require(scratch.read("out.csv")).split(separator: "\n")
+        #expect(lines.count == 2001)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/report.json"))) as! [String: Any]
+        let rows = json["rows"] as! [String: Any]
+        #expect(rows["read"] as? Int == 2000)
+        #expect(rows["counts_add_up"] as? Bool == true)
+
+        // `report` on the predictions file rebuilds the same counts.
+        let report = try CLI.run(["report", "\(scratch.path)/out.csv"])
+        #expect(report.status == 0)
+        let positive = result.stdout.split(separator: "\n").first { $0.hasPrefix("Positive:") }
+        #expect(report.stdout.split(separator: "\n").first { $0.hasPrefix("Positive:") } == positive)
+    }
+
+    @Test("a bad row fails with exit 1 and one line naming file, line and column")
+    func validationFailure() throws {
+        let scratch = Scratch()
+        let input = try sample(scratch, rows: 50)
+        var text = try String(contentsOfFile: input, encoding: .utf8)
+        text += "51,30,50000,abc,10,100,55.5,1,0,2,3\n"
+        scratch.write("in.csv", text)
+        let result = try CLI.run(["predict", "--input", input, "--output", "\(scratch.path)/out.csv", "--model", model])
+        #expect(result.status == 1)
+        #expect(result.stderr == "inferwatcher: \(input):52:4: column 'credit_score' value \"abc\" is not a number [not-a-number]\n")
+        #expect(scratch.read("out.csv") == nil)
+    }
+
+    @Test("usage and configuration errors exit 2")
+    func usageErrors() throws {
+        let scratch = Scratch()
+        let input = try sample(scratch, rows: 10)
+        let unknown = try CLI.run(["predict", "--input", input, "--bogus"])
+        #expect(unknown.status == 2)
+        let threshold = try CLI.run(["predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", model, "--threshold", "2"])
+        #expect(threshold.status == 2)
+        #expect(threshold.stderr.contains("threshold 2.0 is outside [0, 1]"))
+        let missingModel = try CLI.run(["predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", "\(scratch.path)/nope.onnx"])
+        #expect(missingModel.status == 2)
+        #expect(missingModel.stderr.contains("nope.onnx"))
+        let logit = try CLI.run(["predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", CLI.fixtureModel("logit")])
+        #expect(logit.status == 2)
+        #expect(logit.stderr.contains("--output-kind logit"))
+    }
+
+    @Test("validate: exit status is the verdict, every problem printed")
+    func validate() throws {
+        let scratch = Scratch()
+        let good = try sample(scratch, rows: 100)
+        let bad = scratch.write("bad.csv", "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference\n1,30,50000,600,10,100,55.5,1,0,2,3\n2,x,50000,600,10,100,55.5,1,0,2,3\n3,30,50000,600\n")
+        let ok = try CLI.run(["validate", "--model", model, good])
+        #expect(ok.status == 0)
+        #expect(ok.stdout == "\(good): OK, 100 rows\n")
+        let failed = try CLI.run(["validate", "--model", model, good, bad])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("\(bad):3:2: column 'age' value \"x\" is not a number [not-a-number]"))
+        #expect(failed.stdout.contains("\(bad):4:5: row has 4 fields but the header has 11 [ragged-row]"))
+        #expect(failed.stdout.contains("\(bad): INVALID, 2 of 3 rows have problems"))
+    }
+
+    @Test("model inspect lists inputs, outputs, operators and metadata")
+    func inspect() throws {
+        let result = try CLI.run(["model", "inspect", model])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Gemm"))
+        #expect(result.stdout.contains("feature_columns"))
+        #expect(result.stdout.contains("features"))
+        let unsupported = try CLI.run(["model", "inspect", CLI.fixtureModel("unsupported_ops")])
+        #expect(unsupported.status == 1)
+        #expect(unsupported.stdout.contains("TopK"))
+        #expect(unsupported.stdout.contains("topk_best"))
+    }
+}

@@ -1,0 +1,109 @@
+import Archive
+import Testing
+
+@testable import InferWatcher
+
+@Suite("Configuration")
+struct ConfigLoaderTests {
+    @Test("an empty file gives DESIGN §3's defaults")
+    func defaults() throws {
+        let config = try ConfigLoader.parse("", file: "c.yaml")
+        #expect(config.stateDirectory == "/var/lib/inferwatcher/state")
+        let pipeline = try #require(config.pipelines.first)
+        #expect(config.pipelines.count == 1)
+        #expect(pipeline.name == "default")
+        #expect(pipeline.spool == "/var/spool/inferwatcher/default")
+        #expect(pipeline.archive == "/var/lib/inferwatcher/archive/default")
+        #expect(pipeline.model == "/var/lib/inferwatcher/models/model.onnx")
+        #expect(pipeline.threshold == 0.5)
+        #expect(pipeline.idColumn == "user_id")
+        #expect(pipeline.includeFeatures)
+        #expect(pipeline.schedule == .immediate)
+        #expect(pipeline.settleSeconds == 2)
+        #expect(pipeline.policy == .strict)
+        #expect(pipeline.maxRejectedFraction == 0.01)
+        #expect(pipeline.retryAttempts == 3)
+        #expect(pipeline.initialBackoffSeconds == 10)
+        #expect(pipeline.maxBackoffSeconds == 3600)
+        #expect(pipeline.slaSeconds == 7200)
+        #expect(pipeline.duplicates == .process)
+        #expect(pipeline.compression == .zstd)
+        #expect(pipeline.retentionDays == 90)
+        #expect(pipeline.maxParallelJobs == 1)
+    }
+
+    @Test("several named pipelines with their own settings")
+    func pipelines() throws {
+        let yaml = """
+            state_dir: /srv/iw/state
+            pipelines:
+              churn:
+                spool: /srv/iw/churn
+                archive: /srv/iw/archive/churn
+                model: /srv/models/churn.onnx
+                threshold: 0.7
+                schedule: "Mon..Fri 06:00"
+                settle: 500ms
+                features: [age, income]
+                validation:
+                  policy: lenient
+                  max_rejected_fraction: 0.05
+                retries: {attempts: 5, initial_backoff: 2s, max_backoff: 10min}
+                compression: gzip
+              fraud:
+                spool: /srv/iw/fraud
+            """
+        let config = try ConfigLoader.parse(yaml, file: "c.yaml")
+        #expect(config.pipelines.map(\.name) == ["churn", "fraud"])
+        let churn = config.pipelines[0]
+        #expect(churn.threshold == 0.7)
+        #expect(churn.settleSeconds == 0.5)
+        #expect(churn.features == ["age", "income"])
+        #expect(churn.policy == .lenient)
+        #expect(churn.maxRejectedFraction == 0.05)
+        #expect(churn.retryAttempts == 5)
+        #expect(churn.initialBackoffSeconds == 2)
+        #expect(churn.maxBackoffSeconds == 600)
+        #expect(churn.compression == .gzip)
+        #expect(churn.backoff(beforeRetry: 1) == 2)
+        #expect(churn.backoff(beforeRetry: 3) == 8)
+        #expect(churn.backoff(beforeRetry: 20) == 600)
+        if case .calendar = churn.schedule {} else { Issue.record("expected a calendar schedule") }
+        #expect(config.pipelines[1].archive == "/var/lib/inferwatcher/archive/fraud")
+    }
+
+    @Test("errors name the file, line, key and value", arguments: [
+        ("pipelines:\n  default:\n    treshold: 0.5\n", "c.yaml:3: treshold: unknown key in pipeline 'default'"),
+        ("pipelines:\n  default:\n    threshold: high\n", "c.yaml:3: pipelines.default.threshold: 'high' is not a number from 0.0 to 1.0"),
+        ("pipelines:\n  default:\n    settle: soon\n", "c.yaml:3: pipelines.default.settle: 'soon' is not a time span"),
+        ("pipelines:\n  default:\n    compression: lz4\n", "c.yaml:3: pipelines.default.compression: 'lz4' is not one of none, gzip, zstd"),
+        ("pipelines:\n  default:\n    spool: relative/path\n", "c.yaml:3: pipelines.default.spool: 'relative/path' must be an absolute path"),
+        ("pipelines:\n  default:\n    validation:\n      policy: loose\n", "c.yaml:4: pipelines.default.validation.policy: 'loose' is not one of strict, lenient"),
+        ("pipelines:\n  default:\n    schedule: \"every tuesday\"\n", "c.yaml:3: pipelines.default.schedule: unknown word \"every\""),
+        ("statedir: /x\n", "c.yaml:1: statedir: unknown key in top level"),
+        ("pipelines: [a, b\n", "c.yaml:"),
+        ("pipelines:\n  a:\n    spool: /s\n  b:\n    spool: /s\n", "pipelines.b.spool: '/s' is also pipeline 'a''s spool"),
+    ])
+    func errors(yaml: String, expected: String) {
+        #expect {
+            try ConfigLoader.parse(yaml, file: "c.yaml")
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix(expected) || text.contains(expected)
+        }
+    }
+
+    @Test("systemd time spans")
+    func spans() {
+        #expect(TimeSpan.seconds("500ms") == 0.5)
+        #expect(TimeSpan.seconds("2s") == 2)
+        #expect(TimeSpan.seconds("10min") == 600)
+        #expect(TimeSpan.seconds("1h 30min") == 5400)
+        #expect(TimeSpan.seconds("2 days") == 172_800)
+        #expect(TimeSpan.seconds("90") == 90)
+        #expect(TimeSpan.seconds("soon") == nil)
+        #expect(TimeSpan.seconds("") == nil)
+        #expect(TimeSpan.format(5400) == "1h 30min")
+        #expect(TimeSpan.format(0.2) == "200ms")
+    }
+}

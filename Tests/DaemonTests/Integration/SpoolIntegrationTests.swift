@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+/// The daemon as a subprocess against temporary folders, with real inotify.
+@Suite("Daemon: spool to archive", .serialized)
+struct SpoolIntegrationTests {
+    @Test("a file renamed into incoming/ is archived once with its outputs")
+    func renamedIn() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure()
+        try daemon.start()
+        try daemon.drop("batch_input.csv", sampleCSV(rows: 1000))
+        waitUntil(20, "the job to be archived") { daemon.archivedJobs().count == 1 && daemon.files(in: daemon.processing).isEmpty }
+        let jobs = daemon.archivedJobs()
+        #expect(jobs.count == 1)
+        let folder = try #require(jobs.first)
+        #expect(URL(fileURLWithPath: folder).lastPathComponent.hasPrefix("batch_input-"))
+        #expect(daemon.files(in: folder) == ["input.csv.zst", "manifest.json", "predictions.csv", "report.json", "report.txt"])
+        let predictions = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8)
+        #expect(predictions.split(separator: "\n").count == 1001)
+        #expect(predictions.hasPrefix("user_id,prediction_score,prediction_class,timestamp,age,"))
+        let report = try String(contentsOfFile: folder + "/report.txt", encoding: .utf8)
+        #expect(report.contains("Total Predictions: 1,000"))
+        #expect(daemon.files(in: daemon.incoming).isEmpty)
+        #expect(daemon.stop() == 0)
+        #expect(daemon.log.contains("job succeeded"))
+    }
+
+    @Test("a file written slowly in place is processed once, only when complete")
+    func slowWriter() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure("settle: 1500ms")
+        try daemon.start()
+        let text = sampleCSV(rows: 2000)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let path = daemon.incoming + "/slow.csv"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        // ~5 s of writing: 10 pieces, 0.5 s apart, each a separate write; the file stays open.
+        let pieces = 10
+        let per = (lines.count + pieces - 1) / pieces
+        for piece in 0..<pieces {
+            let chunk = lines[min(piece * per, lines.count)..<min((piece + 1) * per, lines.count)]
+            var text = chunk.joined(separator: "\n")
+            if (piece + 1) * per < lines.count { text += "\n" }
+            handle.write(Data(text.utf8))
+            usleep(500_000)
+            #expect(daemon.archivedJobs().isEmpty, "taken before the writer finished (piece \(piece))")
+        }
+        try handle.close()
+        waitUntil(20, "the slow file to be archived") { daemon.archivedJobs().count == 1 }
+        usleep(500_000)
+        let jobs = daemon.archivedJobs()
+        #expect(jobs.count == 1)
+        let predictions = try String(contentsOfFile: jobs[0] + "/predictions.csv", encoding: .utf8)
+        #expect(predictions.split(separator: "\n").count == 2001)
+        daemon.stop()
+    }
+
+    @Test(".part and hidden files are ignored until renamed; symlinks and FIFOs are ignored with a warning")
+    func ignoredNames() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure()
+        try daemon.start()
+        let csv = sampleCSV(rows: 10)
+        try csv.write(toFile: daemon.incoming + "/upload.csv.part", atomically: false, encoding: .utf8)
+        try csv.write(toFile: daemon.incoming + "/.hidden.csv", atomically: false, encoding: .utf8)
+        try csv.write(toFile: daemon.root + "/target.csv", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: daemon.incoming + "/link.csv", withDestinationPath: daemon.root + "/target.csv")
+        #expect(mkfifo(daemon.incoming + "/pipe.csv", 0o644) == 0)
+        // A real file as a marker: once it is archived, the others had their chance too.
+        try daemon.drop("marker.csv", csv)
+        waitUntil(20, "the marker to be archived") { daemon.archivedJobs().count == 1 }
+        usleep(800_000)
+        #expect(daemon.archivedJobs().count == 1)
+        #expect(daemon.files(in: daemon.incoming) == [".hidden.csv", "link.csv", "pipe.csv", "upload.csv.part"])
+        try FileManager.default.moveItem(atPath: daemon.incoming + "/upload.csv.part", toPath: daemon.incoming + "/upload.csv")
+        waitUntil(20, "the renamed upload to be archived") { daemon.archivedJobs().count == 2 }
+        daemon.stop()
+        let log = daemon.log
+        #expect(log.contains("ignoring link.csv in incoming/: not a regular file (symlink)"))
+        #expect(log.contains("ignoring pipe.csv in incoming/: not a regular file (fifo)"))
+        #expect(log.components(separatedBy: "ignoring link.csv").count == 2, "warned more than once")
+    }
+
+    @Test("500 files dropped at once are each archived exactly once")
+    func burst() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure("max_parallel_jobs: 2\ncompression: none\nsettle: 200ms")
+        try daemon.start()
+        let staging = daemon.root + "/burst"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        for index in 0..<500 {
+            try sampleCSV(rows: 5, seed: index).write(toFile: "\(staging)/f\(index).csv", atomically: false, encoding: .utf8)
+        }
+        for index in 0..<500 {
+            try FileManager.default.moveItem(atPath: "\(staging)/f\(index).csv", toPath: daemon.incoming + "/f\(index).csv")
+        }
+        waitUntil(240, "500 jobs to be archived") { daemon.archivedJobs().count >= 500 && daemon.files(in: daemon.processing).isEmpty }
+        let names = daemon.archivedJobs().map { URL(fileURLWithPath: $0).lastPathComponent.split(separator: "-").first! }
+        #expect(names.count == 500)
+        #expect(Set(names).count == 500)
+        #expect(daemon.files(in: daemon.incoming).isEmpty)
+        #expect(daemon.files(in: daemon.failed).isEmpty)
+        daemon.stop()
+    }
+
+    @Test("a bad file goes to failed/ with its reason and the next good file is still processed")
+    func badFile() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure()
+        try daemon.start()
+        try daemon.drop("bad.csv", sampleCSV(rows: 100, badLine: 51))
+        waitUntil(20, "bad.csv to be quarantined") { daemon.files(in: daemon.failed).count == 3 }
+        #expect(daemon.files(in: daemon.failed) == ["bad.csv", "bad.csv.error.json", "bad.csv.error.txt"])
+        let reason = try String(contentsOfFile: daemon.failed + "/bad.csv.error.txt", encoding: .utf8)
+        #expect(reason == "bad.csv:51:4: column 'credit_score' value \"abc\" is not a number [not-a-number]\n")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.failed + "/bad.csv.error.json"))) as! [String: Any]
+        #expect(json["line"] as? Int == 51)
+        #expect(json["column"] as? Int == 4)
+        #expect(json["value"] as? String == "abc")
+        #expect(json["rule"] as? String == "not-a-number")
+        try daemon.drop("good.csv", sampleCSV(rows: 100))
+        waitUntil(20, "good.csv to be archived") { daemon.archivedJobs().count == 1 }
+        #expect(daemon.archivedJobs().first?.contains("/good-") == true)
+        daemon.stop()
+    }
+
+    @Test("a reload changes the threshold for the next job")
+    func reloadThreshold() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure("threshold: 0.0")
+        try daemon.start()
+        try daemon.drop("first.csv", sampleCSV(rows: 200))
+        waitUntil(20, "first.csv archived") { daemon.archivedJobs().count == 1 }
+        try daemon.configure("threshold: 1.0")
+        daemon.signal(SIGHUP)
+        waitUntil(10, "the reload") { daemon.log.contains("configuration reloaded") }
+        try daemon.drop("second.csv", sampleCSV(rows: 200))
+        waitUntil(20, "second.csv archived") { daemon.archivedJobs().count == 2 }
+        func classes(_ stem: String) throws -> Set<String> {
+            let folder = try #require(daemon.archivedJobs().first { $0.contains("/\(stem)-") })
+            let lines = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            return Set(lines.map { String($0.split(separator: ",")[2]) })
+        }
+        #expect(try classes("first") == ["1"])
+        #expect(try classes("second").contains("0"))
+        // With threshold 1.0 only a score of exactly 1 is class 1.
+        let second = try #require(daemon.archivedJobs().first { $0.contains("/second-") })
+        for line in try String(contentsOfFile: second + "/predictions.csv", encoding: .utf8).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",")
+            #expect(fields[2] == "0" || fields[1] == "1.000000")
+        }
+        daemon.stop()
+    }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The main job on the bundled example, through the real daemon: starts `inferwatcher serve` on a
+# temporary spool with the demo model (examples/model.onnx), drops 10,000 generated sample rows
+# into incoming/, waits for the dated archive folder, shows it and its report, and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+INFERWATCHER_SKIP_PYTHON=1 scripts/setup.sh
+
+swift build -c release --product inferwatcher
+bin=$(swift build -c release --show-bin-path)/inferwatcher
+work=$(mktemp -d /tmp/inferwatcher-demo.XXXXXX)
+model=$(pwd)/examples/model.onnx
+
+cat > "$work/inferwatcher.yaml" <<YAML
+state_dir: $work/state
+pipelines:
+  default:
+    spool: $work/spool
+    archive: $work/archive
+    model: $model
+    settle: 500ms
+YAML
+echo "== configuration ($work/inferwatcher.yaml)"
+"$bin" check-config --config "$work/inferwatcher.yaml" | head -8
+
+echo
+echo "== starting: inferwatcher serve --config $work/inferwatcher.yaml (log: $work/daemon.log)"
+"$bin" serve --config "$work/inferwatcher.yaml" 2> "$work/daemon.log" &
+daemon=$!
+trap 'kill $daemon 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do grep -q "ready:" "$work/daemon.log" && break; sleep 0.1; done
+
+echo "== dropping batch_input.csv (10,000 rows) into $work/spool/incoming/"
+"$bin" sample-data --rows 10000 --seed 42 --output "$work/batch_input.csv"
+mv "$work/batch_input.csv" "$work/spool/incoming/"
+
+for _ in $(seq 1 300); do
+    job=$(find "$work/archive" -mindepth 2 -maxdepth 2 -type d -name 'batch_input-*' 2>/dev/null | head -1)
+    [ -n "$job" ] && break
+    sleep 0.1
+done
+[ -n "${job:-}" ] || { echo "the job was not archived; daemon log:"; cat "$work/daemon.log"; exit 1; }
+
+echo
+echo "== archived: $job"
+ls -l "$job"
+echo
+cat "$job/report.txt"
+echo
+echo "== predictions.csv (first lines)"
+head -4 "$job/predictions.csv"
+echo
+echo "== inferwatcher status"
+"$bin" status --config "$work/inferwatcher.yaml"
+
+kill -TERM $daemon
+wait $daemon || true
+trap - EXIT
+echo
+echo "== daemon log"
+cat "$work/daemon.log"
+echo
+echo "Everything is in $work (remove it when done)."

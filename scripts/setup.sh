@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing inferwatcher needs on a fresh Debian 12 machine with the
+# Swift 6.3 toolchain. Idempotent: installs only what is missing.
+#   system libraries: OpenBLAS (Gemm/MatMul), libsystemd (notify + journal), OpenSSL libcrypto (SHA-256)
+#   test oracles:     onnxruntime + numpy (model outputs), pandas (report statistics)
+set -euo pipefail
+
+apt_packages=(libopenblas-dev libsystemd-dev libssl-dev libzstd-dev zlib1g-dev pkg-config zstd)
+missing=()
+for package in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${INFERWATCHER_SKIP_PYTHON:-0}" != 1 ]; then
+    if ! python3 -c "import onnxruntime, numpy, pandas" 2>/dev/null; then
+        echo "setup: installing the test oracles (onnxruntime, numpy, pandas)"
+        python3 -m pip install -q --disable-pip-version-check onnxruntime numpy pandas \
+            || python3 -m pip install -q --disable-pip-version-check --break-system-packages onnxruntime numpy pandas
+    fi
+fi
+
+command -v swift >/dev/null || { echo "setup: the Swift 6.3 toolchain is not on PATH" >&2; exit 1; }
