@@ -23,15 +23,20 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: DaemonConfig
         do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        // Under systemd (JOURNAL_STREAM set) logs go to the journal natively, with fields; in a
+        // terminal, plain text on stderr.
+        let toJournal = getenv("JOURNAL_STREAM") != nil
         LoggingSystem.bootstrap { label in
+            if toJournal { return JournalLogHandler() }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
             return handler
         }
         let logger = Logger(label: "inferwatcher")
+        let notifier = SystemdNotifier()
         let daemon: Daemon
         do {
-            daemon = try Daemon(config: loaded, configPath: config, logger: logger)
+            daemon = try Daemon(config: loaded, configPath: config, logger: logger, hooks: SystemdHooks.make(notifier))
         } catch {
             throw CLIFailure.work(error.description)
         }

@@ -13,8 +13,10 @@ struct DaemonHooks: Sendable {
     var reloading: @Sendable () -> Void = {}
     /// Shutdown started.
     var stopping: @Sendable () -> Void = {}
-    /// Called about once a second with a status line and whether every loop is alive.
+    /// Called about twice a second with a status line and whether every loop is alive.
     var tick: @Sendable (_ status: String, _ healthy: Bool) -> Void = { _, _ in }
+    /// Called about once a second while a stop waits for running jobs.
+    var waitingForJobs: @Sendable () -> Void = {}
 }
 
 /// The long-running daemon: one ``PipelineLoop`` per configured pipeline, reload on SIGHUP,
@@ -72,7 +74,7 @@ final class Daemon: Service, Sendable {
             group.addTask { [self] in
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     hooks.tick(status.summary(), isHealthy)
-                    try? await Task.sleep(for: .milliseconds(500))
+                    try? await Task.sleep(for: .milliseconds(250))
                 }
             }
             await group.next()
@@ -81,15 +83,21 @@ final class Daemon: Service, Sendable {
         await shutdown()
     }
 
-    /// Every pipeline loop went round recently (a wedged loop makes the watchdog restart us).
+    /// Every pipeline loop went round in the last 10 s and every running job reported progress in
+    /// the last 10 minutes; otherwise the watchdog pings stop and systemd restarts the daemon.
     var isHealthy: Bool {
-        state.withLock { state in state.loops.values.allSatisfy { $0.isFinished || $0.secondsSinceHeartbeat < 10 } }
+        let loopsAlive = state.withLock { state in state.loops.values.allSatisfy { $0.isFinished || $0.secondsSinceHeartbeat < 10 } }
+        return loopsAlive && status.longestSilence(now: monotonicNow()) < 600
     }
 
     private func reload() {
         hooks.reloading()
+        status.setPhase("reloading")
         logger.info("reloading \(configPath)")
-        defer { hooks.ready() }
+        defer {
+            status.setPhase("running")
+            hooks.ready()
+        }
         let fresh: DaemonConfig
         do { fresh = try ConfigLoader.load(path: configPath) } catch {
             logger.error("reload failed, keeping the running configuration: \(error)")
@@ -150,7 +158,12 @@ final class Daemon: Service, Sendable {
         for loop in loops { loop.request { $0.stop = true } }
         let deadline = monotonicNow() + timeout
         var abandoned = false
+        var lastExtension = 0.0
         while !loops.allSatisfy(\.isFinished) {
+            if monotonicNow() - lastExtension >= 1 && monotonicNow() < deadline + 10 {
+                lastExtension = monotonicNow()
+                hooks.waitingForJobs()
+            }
             if !abandoned && monotonicNow() >= deadline {
                 abandoned = true
                 logger.notice("stop timeout reached: abandoning running jobs (their files stay in processing/ and are redone on start)")

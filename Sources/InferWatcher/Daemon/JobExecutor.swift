@@ -88,6 +88,7 @@ struct JobExecutor: Sendable {
                         state.running[index].totalBytes = progress.totalBytes
                         state.running[index].rowsRead = progress.rowsRead
                         state.running[index].rowsPerSecond = Double(progress.rowsRead) / max(progress.elapsedSeconds, 0.001)
+                        state.running[index].lastProgress = monotonicNow()
                     }
                 },
                 shouldStop: shouldStop)

@@ -14,6 +14,8 @@ final class StatusBoard: Sendable {
         var totalBytes: Int?
         var rowsRead = 0
         var rowsPerSecond = 0.0
+        /// Monotonic time of the job's last sign of life (start or a progress report).
+        var lastProgress = monotonicNow()
 
         var percent: Int? { totalBytes.flatMap { $0 > 0 ? min(100, bytesRead * 100 / $0) : nil } }
     }
@@ -85,6 +87,13 @@ final class StatusBoard: Sendable {
             state.running.removeAll { $0.jobID == job.jobID }
             state.recent.insert(job, at: 0)
             if state.recent.count > 20 { state.recent.removeLast(state.recent.count - 20) }
+        }
+    }
+
+    /// Seconds since the quietest running job last reported progress (0 when none runs).
+    func longestSilence(now: Double) -> Double {
+        state.withLock { state in
+            state.pipelines.values.flatMap(\.running).map { now - $0.lastProgress }.max() ?? 0
         }
     }
 
