@@ -112,11 +112,7 @@ public final class BatchPredictor: Sendable {
                 return true
             }
         }
-        if totals.rowsRead == 0 {
-            throw PredictionError(ValidationIssue(
-                file: input, line: header.dataLine, rule: .noDataRows,
-                message: "the file has a header but no data rows"))
-        }
+        if totals.rowsRead == 0 { throw Self.noDataRows(input, line: header.dataLine) }
         if case .lenient(let fraction) = options.policy, totals.rowsRejected > 0,
             Double(totals.rowsRejected) > fraction * Double(totals.rowsRead)
         {
@@ -167,10 +163,7 @@ public final class BatchPredictor: Sendable {
         let processor = try makeProcessor(input: input, header: header.names, timestamp: "", mode: .validate)
         let run = PredictionRun(input: input, processor: processor, threads: options.effectiveThreads, chunkBytes: options.chunkBytes, progress: nil, shouldStop: nil)
         let totals = try run.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) { _, _ in true }
-        if totals.rowsRead == 0 {
-            throw PredictionError(ValidationIssue(
-                file: input, line: header.dataLine, rule: .noDataRows, message: "the file has a header but no data rows"))
-        }
+        if totals.rowsRead == 0 { throw Self.noDataRows(input, line: header.dataLine) }
         return ValidationSummary(
             file: input, rowsRead: totals.rowsRead, rowsValid: totals.rowsPredicted, blankLinesSkipped: totals.blankLines,
             issues: Array(totals.issues.prefix(issueLimit)), invalidRows: totals.rowsRejected, duplicateIDs: totals.duplicateIDs)
@@ -264,6 +257,10 @@ public final class BatchPredictor: Sendable {
             file: input, plan: plan, schema: schema, model: model, threshold: Float(options.threshold), strict: strict,
             batchSize: options.effectiveBatchSize, timestamp: Array(timestamp.utf8),
             trackDuplicateIDs: options.detectDuplicateIDs, mode: mode)
+    }
+
+    private static func noDataRows(_ input: String, line: Int) -> PredictionError {
+        PredictionError(ValidationIssue(file: input, line: line, rule: .noDataRows, message: "the file has a header but no data rows"))
     }
 
     static func defaultRejectedPath(for output: String) -> String {

@@ -25,7 +25,7 @@ public struct PredictionOptions: Sendable {
 
     /// Rows per model call when none is configured: measured on the bundled 10→64→32→1 MLP,
     /// see docs/PERFORMANCE.md.
-    public static let defaultBatchSize = 4096
+    public static let defaultBatchSize = 1024
 
     /// Replaces the run's start time in the timestamp column (tests compare outputs byte for byte).
     var fixedTimestamp: String? = nil

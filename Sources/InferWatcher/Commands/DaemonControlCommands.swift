@@ -17,8 +17,7 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let loaded: DaemonConfig
-        do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        let loaded = try ConfigLoader.loadForCommand(path: config)
         let path = loaded.stateDirectory + "/status.json"
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIFailure.work("\(path): no status yet; is the daemon running (systemctl status inferwatcher)?")
@@ -76,8 +75,7 @@ struct RunNowCommand: ParsableCommand {
     var pipeline: String?
 
     func run() throws {
-        let loaded: DaemonConfig
-        do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        let loaded = try ConfigLoader.loadForCommand(path: config)
         if let pipeline, loaded.pipeline(named: pipeline) == nil {
             throw CLIFailure.usage("no pipeline named '\(pipeline)' in \(config) (have: \(loaded.pipelines.map(\.name).joined(separator: ", ")))")
         }
@@ -115,8 +113,7 @@ struct PruneCommand: ParsableCommand {
     var dryRun = false
 
     func run() throws {
-        let loaded: DaemonConfig
-        do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        let loaded = try ConfigLoader.loadForCommand(path: config)
         if let olderThan, olderThan < 1 { throw CLIFailure.usage("--older-than must be at least 1 day") }
         var failures = 0
         for pipeline in loaded.pipelines {

@@ -21,8 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     var config = DaemonConfig.defaultPath
 
     func run() async throws {
-        let loaded: DaemonConfig
-        do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        let loaded = try ConfigLoader.loadForCommand(path: config)
         // Under systemd (JOURNAL_STREAM set) logs go to the journal natively, with fields; in a
         // terminal, plain text on stderr.
         let toJournal = getenv("JOURNAL_STREAM") != nil
@@ -65,8 +64,7 @@ struct CheckConfigCommand: ParsableCommand {
     var config = DaemonConfig.defaultPath
 
     func run() throws {
-        let loaded: DaemonConfig
-        do { loaded = try ConfigLoader.load(path: config) } catch { throw CLIFailure.usage(error.description) }
+        let loaded = try ConfigLoader.loadForCommand(path: config)
         var lines = ["\(config): OK", "state_dir: \(loaded.stateDirectory)", "stop_timeout: \(TimeSpan.format(loaded.stopTimeoutSeconds))", "pipelines:"]
         for p in loaded.pipelines {
             lines.append("  \(p.name):")

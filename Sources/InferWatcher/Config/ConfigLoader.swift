@@ -37,6 +37,11 @@ enum ConfigLoader {
         return try parse(text, file: path)
     }
 
+    /// Loads for a CLI command: a bad configuration is a usage error (exit status 2).
+    static func loadForCommand(path: String) throws(CLIFailure) -> DaemonConfig {
+        do { return try load(path: path) } catch { throw CLIFailure.usage(error.description) }
+    }
+
     /// Parses configuration text; `file` names it in errors.
     static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
         let root: Node?
