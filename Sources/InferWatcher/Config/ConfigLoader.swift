@@ -24,7 +24,7 @@ enum ConfigLoader {
     static let topKeys = ["state_dir", "stop_timeout", "pipelines"]
     static let pipelineKeys = [
         "spool", "archive", "model", "threshold", "id_column", "include_features", "features", "batch_size",
-        "threads", "schedule", "settle", "validation", "retries", "sla", "duplicates", "compression",
+        "threads", "schedule", "settle", "rescan", "validation", "retries", "sla", "duplicates", "compression",
         "retention_days", "max_parallel_jobs",
     ]
 
@@ -103,6 +103,12 @@ enum ConfigLoader {
             }
         }
         if let n = map.value("settle") { pipeline.settleSeconds = try reader.span(n, key: key("settle")) }
+        if let n = map.value("rescan") {
+            pipeline.rescanSeconds = try reader.span(n, key: key("rescan"))
+            guard pipeline.rescanSeconds >= 1 else {
+                throw ConfigError(file: reader.file, line: n.mark?.line, key: key("rescan"), message: "must be at least 1s")
+            }
+        }
         if let n = map.value("validation") {
             let validation = try reader.mapping(n, key: key("validation"))
             try reader.rejectUnknown(validation, allowed: ["policy", "max_rejected_fraction"], context: "\(key("validation"))")

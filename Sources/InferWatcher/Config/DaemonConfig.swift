@@ -36,6 +36,8 @@ struct PipelineConfig: Sendable, Equatable {
     var threads = 0
     var schedule = Schedule.immediate
     var settleSeconds = 2.0
+    /// The safety-net rescan of incoming/ (inotify does the real work).
+    var rescanSeconds = 60.0
     var policy = PolicyName.strict
     var maxRejectedFraction = 0.01
     var retryAttempts = 3

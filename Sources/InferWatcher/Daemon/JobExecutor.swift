@@ -69,7 +69,7 @@ struct JobExecutor: Sendable {
         }
 
         let work = Self.workFolder(archive: pipeline.archive) + "/" + jobID
-        defer { _ = system("rm -rf '\(work)'") }
+        defer { SpoolFolders.removeTree(work) }
         let predictions = work + "/predictions.csv"
         let rejected = work + "/rejected.csv"
         let report: PredictionReport

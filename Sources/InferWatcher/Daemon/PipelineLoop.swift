@@ -219,17 +219,18 @@ private struct LoopState {
     var nextRescan: Double
     var nextElapse: Double?
     var runNowRequested = false
-    static let rescanInterval = 60.0
 
     init(config: PipelineConfig, logger: Logger) throws(DaemonError) {
         self.config = config
         self.logger = logger
-        nextRescan = currentTime() + Self.rescanInterval
+        nextRescan = currentTime() + config.rescanSeconds
         for folder in [config.incoming, config.processing, config.failed, config.archive] {
             try SpoolFolders.makeFolder(folder)
         }
-        try SpoolFolders.makeFolder(JobExecutor.workFolder(archive: config.archive))
-        _ = system("rm -rf '\(JobExecutor.workFolder(archive: config.archive))'/*")
+        // Work folders of jobs a crash interrupted: their jobs are redone from processing/.
+        let work = JobExecutor.workFolder(archive: config.archive)
+        try SpoolFolders.makeFolder(work)
+        for name in SpoolFolders.names(in: work) { SpoolFolders.removeTree("\(work)/\(name)") }
         do {
             for path in try ArchiveWriter.removeAbandonedStaging(root: config.archive) {
                 logger.notice("removed an unfinished archive folder left by a crash: \(path)")
@@ -333,7 +334,7 @@ private struct LoopState {
             }
         }
         if now >= nextRescan {
-            nextRescan = now + Self.rescanInterval
+            nextRescan = now + config.rescanSeconds
             scan(now: now)
         }
     }

@@ -80,6 +80,18 @@ enum SpoolFolders {
 
     static func remove(_ path: String) { unlink(path) }
 
+    /// Removes `path` and everything below it (never following symlinks).
+    static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in names(in: path) { removeTree("\(path)/\(name)") }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
     static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0

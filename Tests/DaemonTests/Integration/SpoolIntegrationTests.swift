@@ -126,6 +126,26 @@ struct SpoolIntegrationTests {
         daemon.stop()
     }
 
+    @Test("incoming/ deleted or replaced is recreated, watched again and logged")
+    func incomingRecreated() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure()
+        try daemon.start()
+        try FileManager.default.removeItem(atPath: daemon.incoming)
+        waitUntil(10, "incoming/ to be recreated") { FileManager.default.fileExists(atPath: daemon.incoming) }
+        try daemon.drop("after.csv", sampleCSV(rows: 20))
+        waitUntil(20, "after.csv to be archived") { daemon.archivedJobs().count == 1 }
+        // Replaced by a folder moved in its place.
+        let other = daemon.root + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: daemon.incoming, toPath: daemon.root + "/old-incoming")
+        try FileManager.default.moveItem(atPath: other, toPath: daemon.incoming)
+        waitUntil(10, "the replacement to be watched") { daemon.log.components(separatedBy: "incoming/ was deleted or replaced").count >= 3 }
+        try daemon.drop("replaced.csv", sampleCSV(rows: 20))
+        waitUntil(20, "replaced.csv to be archived") { daemon.archivedJobs().count == 2 }
+        daemon.stop()
+    }
+
     @Test("a reload changes the threshold for the next job")
     func reloadThreshold() throws {
         let daemon = try DaemonHarness()
