@@ -4,6 +4,8 @@
 #   2. unit tests: engine (with the onnxruntime and pandas oracles), archive, config, schedules, CLI
 #   3. daemon integration: the real binary on temporary spools with real inotify (bursts, kill -9,
 #      schedules, a full tmpfs)
+#   4. end to end under a real systemd as PID 1 (tests/e2e: notify, watchdog, journal, catalog,
+#      reload, stop, prune timer), with the release binary
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -11,14 +13,18 @@ scripts/setup.sh
 step() { echo; echo "=== $* ==="; }
 slow="SpoolIntegrationTests|CrashRecoveryTests|ScheduleIntegrationTests"
 
-step "1/3 build (warnings are errors)"
+step "1/4 build (warnings are errors)"
 # Build only what the tests need: building every target would also compile swift-protobuf's
 # bundled C++ protoc, which nothing here uses.
 swift build --product inferwatcher -Xswiftc -warnings-as-errors
 swift build --product inferwatcherPackageTests -Xswiftc -warnings-as-errors
 
-step "2/3 unit tests"
+step "2/4 unit tests"
 swift test --skip-build --parallel --num-workers 2 --skip "$slow"
 
-step "3/3 daemon integration tests"
+step "3/4 daemon integration tests"
 swift test --skip-build --filter "$slow"
+
+step "4/4 end to end under systemd"
+swift build -c release --product inferwatcher -Xswiftc -warnings-as-errors
+INFERWATCHER_BIN="$(swift build -c release --show-bin-path)/inferwatcher" bash tests/e2e/run.sh

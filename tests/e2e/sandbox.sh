@@ -91,6 +91,7 @@ remove_cgroups() { # deepest first, only below our own $NAME directories; rmdir 
 # Runs in the fresh mount namespace (private propagation, so none of these mounts is seen by the host).
 pid1() {
 	local d tty
+	trap 'echo "sandbox: setting up PID 1 failed at sandbox.sh line $LINENO" >&2' ERR   # lands in console.log
 	export LIBMOUNT_UTAB=$STATE/utab   # else mount(8) creates /run/mount/ on the host's /run
 	# The root: host / read-only below, a tmpfs above.  4G is plenty for the e2e files (~0.6 GB).
 	mount -t tmpfs -o mode=755,size=4G e2e-upper "$STATE/ovl"
@@ -194,7 +195,7 @@ up() {
 		while read -r d; do echo \$\$ >"\$d/cgroup.procs"; done <"$STATE/cgroups"
 		echo \$\$ >"$STATE/unshare.pid.new"
 		exec unshare --pid --fork --kill-child --mount --propagation private --net --uts --ipc --cgroup -- \\
-			setpriv --bounding-set $DROP_CAPS -- "$SELF" __pid1
+			setpriv --bounding-set $DROP_CAPS -- bash "$SELF" __pid1
 	EOF
 	(
 		for i in $(ls "/proc/$BASHPID/fd"); do [ "$i" -gt 2 ] && eval "exec $i>&-"; done
@@ -208,8 +209,8 @@ up() {
 		fi
 		sleep 0.05
 	done
+	[ -z "$upid" ] || remember "$upid" "$STATE/unshare.pid"   # so that a failure below can stop it
 	[ -n "$spid" ] || false
-	remember "$upid" "$STATE/unshare.pid"
 	remember "$spid" "$STATE/systemd.pid"
 	rm -f "$STATE/unshare.pid.new"
 	for i in $(seq 200); do            # until the child has exec'd systemd
@@ -242,9 +243,9 @@ down() {
 		for i in $(seq 300); do ours "$STATE/systemd.pid" || ours "$STATE/unshare.pid" || break; sleep 0.1; done
 	fi
 	# Fallback: SIGKILL to PID 1 of the namespace kills everything in it.  Only our recorded PIDs.
-	if ours "$STATE/systemd.pid"; then say "poweroff timed out: SIGKILL"; kill -KILL "$(pid_of "$STATE/systemd.pid")" || true; fi
+	if ours "$STATE/systemd.pid"; then say "poweroff timed out: SIGKILL"; kill -KILL "$(pid_of "$STATE/systemd.pid")" 2>/dev/null || true; fi
 	for i in $(seq 50); do ours "$STATE/unshare.pid" || break; sleep 0.1; done
-	if ours "$STATE/unshare.pid"; then kill -KILL "$(pid_of "$STATE/unshare.pid")" || true; sleep 0.2; fi
+	if ours "$STATE/unshare.pid"; then kill -KILL "$(pid_of "$STATE/unshare.pid")" 2>/dev/null || true; sleep 0.2; fi
 	cleanup
 	say "down"
 }

@@ -140,7 +140,9 @@ struct JobExecutor: Sendable {
 
     /// A validation failure: the input moves to `failed/` with `<name>.error.json` and `.error.txt`.
     private func quarantine(_ file: ClaimedFile, jobID: String, error: PredictionError, log: Logger) -> JobOutcome {
-        let reason = error.description
+        // Name the file as the user dropped it, not by its processing/ name.
+        let reason = error.issue.map { Self.describe($0, input: file.originalName) }
+            ?? error.description.split(separator: file.path, omittingEmptySubsequences: false).joined(separator: file.originalName)
         do {
             let path = try Self.quarantine(file, into: pipeline.failed, jobID: jobID, reason: reason, issue: error.issue, attempts: file.attempts + 1)
             log.error("job failed validation; input quarantined: \(reason)", metadata: ["iw.event": "job-quarantined", "iw.failed": "\(path)"])
@@ -196,12 +198,17 @@ struct JobExecutor: Sendable {
             ]
         }
         // The reason files first: a crash before the move leaves the input in processing/ (redone).
-        let shown = issue.map { "\(file.originalName):\($0.line):\($0.column.map { "\($0):" } ?? "") \($0.message) [\($0.rule)]" } ?? reason
+        let shown = issue.map { describe($0, input: file.originalName) } ?? reason
         try AtomicText.write("\(target).error.json", JSONValue.object(members).serialized())
         try AtomicText.write("\(target).error.txt", shown + "\n")
         try SpoolFolders.move(file.path, to: target)
         SpoolFolders.sync(folder: failed)
         return target
+    }
+
+    /// `name:line:column: message [rule]` for an issue found in the input called `input`.
+    static func describe(_ issue: ValidationIssue, input: String) -> String {
+        "\(input):\(issue.line):\(issue.column.map { "\($0):" } ?? "") \(issue.message) [\(issue.rule)]"
     }
 
     /// The folder of an archived job with this id, if any date folder holds one.
