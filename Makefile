@@ -1,5 +1,5 @@
 # inferwatcher — the README's commands.
-.PHONY: setup demo test build bench
+.PHONY: setup demo test build bench deb test-deb
 
 setup:
 	scripts/setup.sh
@@ -15,3 +15,9 @@ build:
 
 bench:
 	scripts/bench.sh
+
+deb:
+	packaging/build-deb.sh
+
+test-deb:
+	packaging/test-deb.sh

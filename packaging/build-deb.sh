@@ -1,7 +1,7 @@
 #!/bin/bash
 # packaging/build-deb.sh -- build inferwatcher_<version>_amd64.deb with dpkg-deb (no debhelper).
 #
-#   packaging/build-deb.sh [OUTPUT_DIR]          (default OUTPUT_DIR: the repository root)
+#   packaging/build-deb.sh [OUTPUT_DIR]     (default OUTPUT_DIR: .build-deb/, git-ignored)
 #
 # Environment:
 #   DEB_VERSION=0.1.1   package version (default: what `inferwatcher --version` prints); a version
@@ -22,8 +22,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 DEBDIR=$HERE/debian
-OUT=$(mkdir -p "${1:-$ROOT}" && cd "${1:-$ROOT}" && pwd)
 SCRATCH=${SCRATCH_PATH:-$ROOT/.build-deb}
+OUT=$(mkdir -p "${1:-$SCRATCH}" && cd "${1:-$SCRATCH}" && pwd)
 PKG=inferwatcher
 ARCH=amd64
 

@@ -5,7 +5,9 @@
 #   test oracles:     onnxruntime + numpy (model outputs), pandas (report statistics)
 set -euo pipefail
 
-apt_packages=(libopenblas-dev libsystemd-dev libssl-dev libzstd-dev zlib1g-dev pkg-config zstd)
+# build: the C libraries; tests: zstd (archive checks), systemd (systemd-analyze, the e2e sandbox),
+# dpkg-dev, binutils and lintian (the Debian package).
+apt_packages=(libopenblas-dev libsystemd-dev libssl-dev libzstd-dev zlib1g-dev pkg-config zstd systemd dpkg-dev binutils lintian)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

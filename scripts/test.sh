@@ -6,6 +6,8 @@
 #      schedules, a full tmpfs)
 #   4. end to end under a real systemd as PID 1 (tests/e2e: notify, watchdog, journal, catalog,
 #      reload, stop, prune timer), with the release binary
+#   5. the Debian package: built, linted, installed/upgraded/removed/purged under systemd with no
+#      Swift toolchain visible (packaging/test-deb.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -13,18 +15,21 @@ scripts/setup.sh
 step() { echo; echo "=== $* ==="; }
 slow="SpoolIntegrationTests|CrashRecoveryTests|ScheduleIntegrationTests"
 
-step "1/4 build (warnings are errors)"
+step "1/5 build (warnings are errors)"
 # Build only what the tests need: building every target would also compile swift-protobuf's
 # bundled C++ protoc, which nothing here uses.
 swift build --product inferwatcher -Xswiftc -warnings-as-errors
 swift build --product inferwatcherPackageTests -Xswiftc -warnings-as-errors
 
-step "2/4 unit tests"
+step "2/5 unit tests"
 swift test --skip-build --parallel --num-workers 2 --skip "$slow"
 
-step "3/4 daemon integration tests"
+step "3/5 daemon integration tests"
 swift test --skip-build --filter "$slow"
 
-step "4/4 end to end under systemd"
+step "4/5 end to end under systemd"
 swift build -c release --product inferwatcher -Xswiftc -warnings-as-errors
 INFERWATCHER_BIN="$(swift build -c release --show-bin-path)/inferwatcher" bash tests/e2e/run.sh
+
+step "5/5 Debian package"
+packaging/test-deb.sh

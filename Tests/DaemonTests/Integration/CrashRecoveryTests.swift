@@ -33,6 +33,33 @@ struct CrashRecoveryTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test("a job past its SLA logs a warning once, and `inferwatcher status` shows it running")
+    func slaAndStatus() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure("sla: 1s")
+        let markers = daemon.root + "/markers"
+        try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
+        try daemon.start(environment: ["INFERWATCHER_TEST_PAUSE_AT": "mid-predict:\(markers)"])
+        try daemon.drop("slow_job.csv", sampleCSV(rows: 3000))
+        waitUntil(20, "the job to start") { !daemon.files(in: markers).isEmpty }
+        waitUntil(10, "the SLA warning") { daemon.log.contains("past its SLA of 1s") }
+        #expect(daemon.log.contains("iw.event=sla-missed"))
+        let status = Process()
+        status.executableURL = URL(fileURLWithPath: Repository.binary)
+        status.arguments = ["status", "--config", daemon.configPath]
+        let output = Pipe()
+        status.standardOutput = output
+        try status.run()
+        status.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(status.terminationStatus == 0)
+        #expect(text.contains("daemon: running"))
+        #expect(text.contains("running: slow_job.csv (job "))
+        usleep(1_500_000)
+        #expect(daemon.log.components(separatedBy: "past its SLA").count == 2, "warned more than once")
+        daemon.crash()
+    }
+
     @Test("SIGTERM during a long job: clean exit, the file stays in processing/ and is redone on start")
     func stopDuringJob() throws {
         let daemon = try DaemonHarness()
