@@ -27,32 +27,9 @@ MODEL=/var/lib/inferwatcher/models/model.onnx
 MSG_SUCCEEDED=235f12b688e74207a949d9ad474d2bc1
 PASSED=0 FAILED=0
 T_START=$(date +%s%N)
+# shellcheck source=../tests/e2e/lib.sh
+. "$ROOT/tests/e2e/lib.sh"
 
-sbx() { bash "$SB" "$@"; }
-sb() { sbx exec "$@"; }
-ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
-note() { echo "      $*"; }
-why() { echo "      ! $*"; return 1; }
-wait_until() { # wait_until SECONDS CMD...: poll every 0.2 s until CMD succeeds or the deadline passed
-	local deadline=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	until "$@"; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.2
-	done
-}
-check() { # check ID TITLE FUNCTION
-	local t0 rc
-	t0=$(date +%s%N)
-	echo "--- $1. $2"
-	(set -e; "$3")
-	rc=$?
-	if [ $rc = 0 ]; then
-		echo "PASS  $1. $2  ($(ms "$t0") ms)"; PASSED=$((PASSED + 1))
-	else
-		echo "FAIL  $1. $2  ($(ms "$t0") ms)"; FAILED=$((FAILED + 1))
-	fi
-}
 # dpkg_do LOG ARGS...: run dpkg inside, its output to artifacts/LOG; show the tail when it fails.
 dpkg_do() {
 	local log=$ARTIFACTS/$1 rc=0

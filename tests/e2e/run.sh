@@ -30,22 +30,9 @@ MSG_QUARANTINED=7154a0bac0164a19b3ea4def000a4af6
 PASSED=0 FAILED=0
 SHARED=$(mktemp -d)   # values one check hands to a later one (the job id of check c)
 T_START=$(date +%s%N)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
-sbx() { bash "$SB" "$@"; }   # the sandbox script (no exec bit needed)
-sb() { sbx exec "$@"; }     # run a command inside the sandbox
-ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
-note() { echo "      $*"; }
-why() { echo "      ! $*"; return 1; }   # a check's reason for failing
-
-# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds; fail once the deadline passed.
-wait_until() {
-	local deadline=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	until "$@"; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
 prop() { sb systemctl show -P "$2" "$1"; }   # prop UNIT PROPERTY
 # props UNIT P1 P2...: "v1/v2/..." in the order asked (systemctl show prints its own order)
 props() {
@@ -82,18 +69,6 @@ jobs = [j for p in doc["pipelines"].values() for j in p["running"] if j["input"]
 sys.exit(0 if jobs else 1)' "$1" 2>/dev/null
 }
 
-check() { # check ID TITLE FUNCTION: run FUNCTION in a subshell with -e; PASS/FAIL with its time
-	local t0 rc
-	t0=$(date +%s%N)
-	echo "--- $1. $2"
-	(set -e; "$3")
-	rc=$?
-	if [ $rc = 0 ]; then
-		echo "PASS  $1. $2  ($(ms "$t0") ms)"; PASSED=$((PASSED + 1))
-	else
-		echo "FAIL  $1. $2  ($(ms "$t0") ms)"; FAILED=$((FAILED + 1))
-	fi
-}
 
 finish() { # always: collect the journal and console log, tear the sandbox down, print the tally
 	local rc=$?
