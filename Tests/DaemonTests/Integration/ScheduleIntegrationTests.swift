@@ -15,19 +15,21 @@ struct ScheduleIntegrationTests {
 
     @Test("with a calendar schedule a few seconds ahead, files wait in incoming/, then run")
     func calendarAhead() throws {
+        // Every 10 seconds; start just after a boundary so the next one is 8–9 s away.
+        waitUntil(12, "a fresh 10-second period") { Int(Date().timeIntervalSince1970) % 10 == 1 }
         let daemon = try DaemonHarness()
-        let start = Date()
-        try daemon.configure("schedule: \"\(Self.calendar(secondsFromNow: 5))\"")
+        try daemon.configure("schedule: \"*:*:0/10\"")
         try daemon.start()
         try daemon.drop("scheduled.csv", sampleCSV(rows: 50))
-        // Well before the elapse: still waiting, untouched.
-        while Date().timeIntervalSince(start) < 3.5 {
+        let boundary = (Date().timeIntervalSince1970 / 10).rounded(.up) * 10
+        // Well before the elapse: still waiting, untouched (settle passed long ago).
+        while Date().timeIntervalSince1970 < boundary - 0.7 {
             #expect(daemon.files(in: daemon.incoming) == ["scheduled.csv"])
             #expect(daemon.archivedJobs().isEmpty)
             usleep(100_000)
         }
-        waitUntil(15, "the scheduled run") { daemon.archivedJobs().count == 1 }
-        #expect(Date().timeIntervalSince(start) >= 4.0)
+        waitUntil(25, "the scheduled run") { daemon.archivedJobs().count == 1 }
+        #expect(Date().timeIntervalSince1970 >= boundary)
         daemon.stop()
     }
 
