@@ -161,7 +161,9 @@ final class PipelineLoop: Sendable {
             var deadline = state.nextDeadline(now: now)
             if let retry = state.queue.map(\.notBefore).filter({ $0 > now }).min() { deadline = min(deadline, retry) }
             if !running.isEmpty { deadline = min(deadline, now + 1) }  // progress in status, SLA
-            let timeout = Int32(max(0, min(deadline - now, 1.0)) * 1000) + (deadline > now ? 1 : 0)
+            // Idle, the loop still turns every 5 s: that turn is the watchdog's evidence that it lives
+            // (Daemon.isHealthy allows 10 s). It reads no folder: inotify does the watching.
+            let timeout = Int32(max(0, min(deadline - now, 5.0)) * 1000) + (deadline > now ? 1 : 0)
             var fds = [
                 pollfd(fd: state.watcher?.fd ?? -1, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: wakeup.fd, events: Int16(POLLIN), revents: 0),

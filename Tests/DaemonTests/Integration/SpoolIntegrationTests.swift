@@ -34,8 +34,9 @@ struct SpoolIntegrationTests {
         let text = sampleCSV(rows: 2000)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let path = daemon.incoming + "/slow.csv"
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        // One open(2) for the whole write, as a slow producer does: the only IN_CLOSE_WRITE comes at the end.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        try #require(fd >= 0)
         // ~5 s of writing: 10 pieces, 0.5 s apart, each a separate write; the file stays open.
         let pieces = 10
         let per = (lines.count + pieces - 1) / pieces
@@ -43,11 +44,11 @@ struct SpoolIntegrationTests {
             let chunk = lines[min(piece * per, lines.count)..<min((piece + 1) * per, lines.count)]
             var text = chunk.joined(separator: "\n")
             if (piece + 1) * per < lines.count { text += "\n" }
-            handle.write(Data(text.utf8))
+            #expect(text.utf8.withContiguousStorageIfAvailable { write(fd, $0.baseAddress, $0.count) } == text.utf8.count)
             usleep(500_000)
             #expect(daemon.archivedJobs().isEmpty, "taken before the writer finished (piece \(piece))")
         }
-        try handle.close()
+        close(fd)
         waitUntil(20, "the slow file to be archived") { daemon.archivedJobs().count == 1 }
         usleep(500_000)
         let jobs = daemon.archivedJobs()
@@ -135,11 +136,11 @@ struct SpoolIntegrationTests {
         waitUntil(10, "incoming/ to be recreated") { FileManager.default.fileExists(atPath: daemon.incoming) }
         try daemon.drop("after.csv", sampleCSV(rows: 20))
         waitUntil(20, "after.csv to be archived") { daemon.archivedJobs().count == 1 }
-        // Replaced by a folder moved in its place.
+        // Replaced by another folder renamed over it in one step (rename(2) replaces an empty folder).
         let other = daemon.root + "/other"
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
-        try FileManager.default.moveItem(atPath: daemon.incoming, toPath: daemon.root + "/old-incoming")
-        try FileManager.default.moveItem(atPath: other, toPath: daemon.incoming)
+        #expect(daemon.files(in: daemon.incoming).isEmpty)
+        #expect(rename(other, daemon.incoming) == 0)
         waitUntil(10, "the replacement to be watched") { daemon.log.components(separatedBy: "incoming/ was deleted or replaced").count >= 3 }
         try daemon.drop("replaced.csv", sampleCSV(rows: 20))
         waitUntil(20, "replaced.csv to be archived") { daemon.archivedJobs().count == 2 }
