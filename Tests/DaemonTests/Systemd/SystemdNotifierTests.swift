@@ -30,6 +30,20 @@ final class NotifySocket {
         unlink(path)
     }
 
+    /// Points this process's NOTIFY_SOCKET at the socket, with a watchdog for this pid, as systemd would.
+    func exportAsNotifySocket(watchdogMicroseconds: Int) {
+        setenv("NOTIFY_SOCKET", path, 1)
+        setenv("WATCHDOG_USEC", "\(watchdogMicroseconds)", 1)
+        setenv("WATCHDOG_PID", "\(getpid())", 1)
+    }
+
+    /// Removes what ``exportAsNotifySocket(watchdogMicroseconds:)`` set.
+    static func clearEnvironment() {
+        unsetenv("NOTIFY_SOCKET")
+        unsetenv("WATCHDOG_USEC")
+        unsetenv("WATCHDOG_PID")
+    }
+
     /// The next datagram, or nil after 2 s.
     func receive() -> String? {
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -43,14 +57,8 @@ struct SystemdNotifierTests {
     @Test("the notifier sends exactly these messages, in order, to NOTIFY_SOCKET")
     func messages() throws {
         let socket = try NotifySocket()
-        setenv("NOTIFY_SOCKET", socket.path, 1)
-        setenv("WATCHDOG_USEC", "3000000", 1)
-        setenv("WATCHDOG_PID", "\(getpid())", 1)
-        defer {
-            unsetenv("NOTIFY_SOCKET")
-            unsetenv("WATCHDOG_USEC")
-            unsetenv("WATCHDOG_PID")
-        }
+        socket.exportAsNotifySocket(watchdogMicroseconds: 3_000_000)
+        defer { NotifySocket.clearEnvironment() }
         let notifier = SystemdNotifier()
         #expect(notifier.isEnabled)
         #expect(notifier.watchdogInterval == 1.5)
@@ -77,14 +85,8 @@ struct SystemdNotifierTests {
     @Test("the hooks send STATUS only when it changes and ping only while healthy, at half WATCHDOG_USEC")
     func hooks() throws {
         let socket = try NotifySocket()
-        setenv("NOTIFY_SOCKET", socket.path, 1)
-        setenv("WATCHDOG_USEC", "200000", 1)
-        setenv("WATCHDOG_PID", "\(getpid())", 1)
-        defer {
-            unsetenv("NOTIFY_SOCKET")
-            unsetenv("WATCHDOG_USEC")
-            unsetenv("WATCHDOG_PID")
-        }
+        socket.exportAsNotifySocket(watchdogMicroseconds: 200_000)
+        defer { NotifySocket.clearEnvironment() }
         let hooks = SystemdHooks.make(SystemdNotifier())
         hooks.ready()
         #expect(socket.receive() == "READY=1\nSTATUS=Ready")
