@@ -65,26 +65,30 @@ final class CSVChunkReader {
                 if atEnd { return nil }
                 continue
             }
+            // One pass counts quotes and newlines; with no quotes (the usual case) the last
+            // newline is the cut and no second pass is needed.
+            let (quotes, newlines) = Self.countQuotesAndNewlines(pending)
             let cut: Int
             if atEnd {
                 cut = pending.count
-            } else if let boundary = Self.lastRecordBoundary(in: pending) {
+            } else if let boundary = quotes == 0 ? Self.lastNewline(in: pending) : Self.lastRecordBoundary(in: pending) {
                 cut = boundary + 1
             } else {
                 continue  // one record longer than what we hold: read more
             }
-            let bytes: [UInt8]
-            if cut == pending.count {
-                bytes = pending
-                pending = []
-            } else {
-                bytes = Array(pending[..<cut])
-                pending.removeFirst(cut)
+            // Hand over the buffer itself; only the partial record after the cut is copied.
+            var bytes: [UInt8] = []
+            swap(&bytes, &pending)
+            if cut < bytes.count {
+                pending.reserveCapacity(chunkSize + (bytes.count - cut))
+                pending.append(contentsOf: bytes[cut...])
+                bytes.removeSubrange(cut...)
             }
+            let chunkNewlines = pending.isEmpty ? newlines : newlines - Self.countQuotesAndNewlines(pending).newlines
             let chunk = CSVChunk(index: nextIndex, bytes: bytes, firstLine: nextLine, offset: nextOffset)
             nextIndex += 1
             nextOffset += cut
-            nextLine += Self.countNewlines(bytes)
+            nextLine += chunkNewlines
             return chunk
         }
     }
@@ -112,11 +116,43 @@ final class CSVChunkReader {
         }
     }
 
-    static func countNewlines(_ bytes: [UInt8]) -> Int {
-        var count = 0
-        bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer where byte == UInt8(ascii: "\n") { count += 1 }
+    /// Offset of the last newline, or nil.
+    static func lastNewline(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer -> Int? in
+            var position = buffer.count - 1
+            while position >= 0 && buffer[position] != UInt8(ascii: "\n") { position -= 1 }
+            return position >= 0 ? position : nil
         }
-        return count
+    }
+
+    /// Quote and newline bytes in `bytes`, eight bytes at a time.
+    static func countQuotesAndNewlines(_ bytes: [UInt8]) -> (quotes: Int, newlines: Int) {
+        bytes.withUnsafeBytes { raw in
+            let quotePattern: UInt64 = 0x2222_2222_2222_2222
+            let newlinePattern: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+            var quotes = 0
+            var newlines = 0
+            var p = 0
+            while p + 8 <= raw.count {
+                let word = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                quotes += zeroBytes(word ^ quotePattern)
+                newlines += zeroBytes(word ^ newlinePattern)
+                p += 8
+            }
+            while p < raw.count {
+                if raw[p] == UInt8(ascii: "\"") { quotes += 1 }
+                if raw[p] == UInt8(ascii: "\n") { newlines += 1 }
+                p += 1
+            }
+            return (quotes, newlines)
+        }
+    }
+
+    /// How many of the eight bytes of `word` are zero (exact: no carries between bytes).
+    @inline(__always)
+    private static func zeroBytes(_ word: UInt64) -> Int {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let nonZero = ((word & low7) &+ low7) | word
+        return (~nonZero & ~low7).nonzeroBitCount
     }
 }

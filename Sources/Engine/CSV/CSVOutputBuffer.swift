@@ -1,26 +1,96 @@
-/// A growable byte buffer that formats CSV output without going through `String`.
-struct CSVOutputBuffer {
-    private(set) var bytes: [UInt8] = []
+import Glibc
 
-    init(capacity: Int = 0) {
-        bytes.reserveCapacity(capacity)
+/// Bytes formatted by a worker, immutable once made: the unit handed to the writer.
+///
+/// `@unchecked Sendable` is sound because the memory is written only while the owning
+/// ``CSVOutputBuffer`` builds it and never after ``CSVOutputBuffer/takeBlock()`` hands it over.
+final class ByteBlock: @unchecked Sendable {
+    private let base: UnsafeMutableRawPointer?
+    let count: Int
+
+    fileprivate init(taking base: UnsafeMutableRawPointer?, count: Int) {
+        self.base = base
+        self.count = count
     }
 
-    var count: Int { bytes.count }
+    /// An empty block.
+    convenience init() { self.init(taking: nil, count: 0) }
 
-    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+    deinit { free(base) }
+
+    var isEmpty: Bool { count == 0 }
+
+    func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// A copy as an array (tests, small outputs).
+    var array: [UInt8] { withBytes { Array($0) } }
+}
+
+/// A growable byte buffer that formats CSV output without going through `String` or `Array`:
+/// each append is a capacity check and a store or `memcpy`.
+struct CSVOutputBuffer: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>?
+    private(set) var count = 0
+    private var capacity = 0
+
+    init(capacity: Int = 0) {
+        if capacity > 0 { grow(to: capacity) }
+    }
+
+    deinit { free(base) }
+
+    /// Hands the bytes over without copying and starts again empty.
+    mutating func takeBlock() -> ByteBlock {
+        let block = ByteBlock(taking: UnsafeMutableRawPointer(base), count: count)
+        base = nil
+        count = 0
+        capacity = 0
+        return block
+    }
+
+    /// A copy of the bytes so far.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    mutating func removeAll() { count = 0 }
+
+    /// Makes room for `extra` more bytes, so that many appends need no further growth.
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    private mutating func grow(to needed: Int) {
+        let newCapacity = max(needed, capacity * 2, 256)
+        guard let grown = realloc(base, newCapacity) else { fatalError("out of memory growing an output buffer to \(newCapacity) bytes") }
+        base = grown.assumingMemoryBound(to: UInt8.self)
+        capacity = newCapacity
+    }
 
     @inline(__always)
-    mutating func append(_ byte: UInt8) { bytes.append(byte) }
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base.unsafelyUnwrapped[count] = byte
+        count += 1
+    }
 
     mutating func append(_ text: String) {
         var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        text.withUTF8 { append($0) }
     }
 
-    mutating func append(_ raw: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: raw) }
+    @inline(__always)
+    mutating func append(_ raw: UnsafeBufferPointer<UInt8>) {
+        guard let source = raw.baseAddress, raw.count > 0 else { return }
+        reserve(raw.count)
+        (base.unsafelyUnwrapped + count).update(from: source, count: raw.count)
+        count += raw.count
+    }
 
-    mutating func append(contentsOf other: [UInt8]) { bytes.append(contentsOf: other) }
+    mutating func append(contentsOf other: [UInt8]) {
+        other.withUnsafeBufferPointer { append($0) }
+    }
 
     /// Appends `text` as one CSV field, quoted only when it must be (RFC 4180).
     mutating func appendField(_ text: String) {
@@ -31,14 +101,14 @@ struct CSVOutputBuffer {
     /// Appends an unescaped value as one CSV field, quoted only when it must be.
     mutating func appendField(unescaped value: UnsafeBufferPointer<UInt8>) {
         if Self.needsQuoting(value) {
-            bytes.append(UInt8(ascii: "\""))
+            append(UInt8(ascii: "\""))
             for byte in value {
-                if byte == UInt8(ascii: "\"") { bytes.append(byte) }
-                bytes.append(byte)
+                if byte == UInt8(ascii: "\"") { append(byte) }
+                append(byte)
             }
-            bytes.append(UInt8(ascii: "\""))
+            append(UInt8(ascii: "\""))
         } else {
-            bytes.append(contentsOf: value)
+            append(value)
         }
     }
 
@@ -47,11 +117,11 @@ struct CSVOutputBuffer {
     mutating func appendField(copying field: FieldSpan, from source: UnsafeBufferPointer<UInt8>) {
         let raw = UnsafeBufferPointer(rebasing: source[field.start..<field.end])
         if field.isQuoted && (field.hasDoubledQuotes || Self.needsQuoting(raw)) {
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: raw)
-            bytes.append(UInt8(ascii: "\""))
+            append(UInt8(ascii: "\""))
+            append(raw)
+            append(UInt8(ascii: "\""))
         } else {
-            bytes.append(contentsOf: raw)
+            append(raw)
         }
     }
 
@@ -66,28 +136,34 @@ struct CSVOutputBuffer {
         return false
     }
 
-    /// Appends a non-negative integer in decimal.
+    /// Appends an integer in decimal.
     mutating func append(integer value: Int) {
         if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
+            append(UInt8(ascii: "-"))
             append(integer: -value)
             return
         }
-        if value < 10 {
-            bytes.append(0x30 + UInt8(value))
-            return
+        reserve(20)
+        count += Self.writeDecimal(UInt64(value), to: base.unsafelyUnwrapped + count)
+    }
+
+    /// Writes `value`'s decimal digits at `target`; returns how many (1…20).
+    @inline(__always)
+    private static func writeDecimal(_ value: UInt64, to target: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = 1
+        var bound: UInt64 = 10
+        while digits < 20 && value >= bound {
+            digits += 1
+            bound = bound &* 10
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
-        var count = 0
         var rest = value
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            while rest > 0 {
-                scratch[23 - count] = 0x30 + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[(24 - count)...]))
+        var position = digits
+        while position > 0 {
+            position -= 1
+            target[position] = 0x30 + UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
         }
+        return digits
     }
 
     /// Appends `value` with exactly six digits after the point, rounded like C's `%.6f`.
@@ -96,20 +172,24 @@ struct CSVOutputBuffer {
     /// half-to-even gives the same digits as printf's exact decimal rounding.
     mutating func append(sixDecimals value: Float) {
         var scaled = (Double(value) * 1_000_000).rounded(.toNearestOrEven)
+        reserve(48)
         if scaled < 0 {
-            bytes.append(UInt8(ascii: "-"))
+            base.unsafelyUnwrapped[count] = UInt8(ascii: "-")
+            count += 1
             scaled = -scaled
         }
-        let micro = Int(scaled)
-        append(integer: micro / 1_000_000)
-        bytes.append(UInt8(ascii: "."))
+        let micro = UInt64(scaled)
+        let target = base.unsafelyUnwrapped + count
+        let whole = Self.writeDecimal(micro / 1_000_000, to: target)
+        target[whole] = UInt8(ascii: ".")
         var fraction = micro % 1_000_000
-        var divisor = 100_000
-        for _ in 0..<6 {
-            bytes.append(0x30 + UInt8(fraction / divisor))
-            fraction %= divisor
-            divisor /= 10
+        var position = whole + 6
+        while position > whole {
+            target[position] = 0x30 + UInt8(truncatingIfNeeded: fraction % 10)
+            fraction /= 10
+            position -= 1
         }
+        count += whole + 7
     }
 
     /// Appends the shortest text that reads back as the same Float (regression values).

@@ -38,7 +38,6 @@ public final class BatchPredictor: Sendable {
         self.options = options
         self.schema = try OutputSchema.resolve(for: model, option: options.outputKind)
         do { modelSHA256 = SHA256.hex(of: try readWholeFile(model.path)) } catch { throw PredictionError(error) }
-        if options.effectiveThreads > 1 { ONNXModel.setBLASThreads(1) }
     }
 
     /// The report of the most recent successful ``predictCSV(input:output:rejected:progress:)`` run.
@@ -86,7 +85,7 @@ public final class BatchPredictor: Sendable {
         var rejectedFile: AtomicOutputFile?
         let strict = processor.strict
         let run = PredictionRun(
-            input: input, processor: processor, threads: options.effectiveThreads, chunkBytes: options.chunkBytes,
+            input: input, processor: processor, threads: options.effectiveThreads,
             progress: progress, shouldStop: shouldStop)
         do { try out.write(headerLine.bytes) } catch { throw PredictionError(error) }
         var totals: PredictionRun.Totals
@@ -161,7 +160,7 @@ public final class BatchPredictor: Sendable {
     public func validateCSV(input: String, issueLimit: Int = 100) throws(PredictionError) -> ValidationSummary {
         let (reader, first, header) = try openInput(input)
         let processor = try makeProcessor(input: input, header: header.names, timestamp: "", mode: .validate)
-        let run = PredictionRun(input: input, processor: processor, threads: options.effectiveThreads, chunkBytes: options.chunkBytes, progress: nil, shouldStop: nil)
+        let run = PredictionRun(input: input, processor: processor, threads: options.effectiveThreads, progress: nil, shouldStop: nil)
         let totals = try run.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) { _, _ in true }
         if totals.rowsRead == 0 { throw Self.noDataRows(input, line: header.dataLine) }
         return ValidationSummary(

@@ -2,9 +2,9 @@
 struct ChunkResult: Sendable {
     var index = 0
     /// predictions.csv rows for the chunk.
-    var output: [UInt8] = []
+    var output = ByteBlock()
     /// rejected.csv rows for the chunk (lenient policy).
-    var rejectedOutput: [UInt8] = []
+    var rejectedOutput = ByteBlock()
     /// Every rejected row's issue in file order, up to ``ChunkProcessor/issueLimit``.
     var issues: [ValidationIssue] = []
     var rowsRead = 0
@@ -13,8 +13,8 @@ struct ChunkResult: Sendable {
     var blankLines = 0
     var statistics = ScoreStatistics()
     var classCounts: [Int] = []
-    /// (hash of the id, line) for each predicted row, when duplicate ids are tracked.
-    var idHashes: [(UInt64, Int)] = []
+    /// The ids of the predicted rows, when duplicate ids are tracked.
+    var ids = RowIDLog()
     var timings = PredictionReport.StageTimings()
     /// A model failure that stops the run.
     var modelError: PredictionError?
@@ -50,7 +50,7 @@ struct ChunkProcessor: Sendable {
         result.index = index
         if case .multiclass(let labels) = schema.kind { result.classCounts = [Int](repeating: 0, count: labels.count) }
         bytes.withUnsafeBufferPointer { buffer in
-            var state = WorkerState(processor: self, featureCount: plan.featureColumns.count)
+            var state = WorkerState(processor: self)
             state.run(buffer, start: start, firstLine: firstLine, into: &result)
         }
         return result
@@ -62,105 +62,212 @@ private struct PendingRow {
     var line: Int
     var recordStart: Int
     var recordEnd: Int
-    var firstSpan: Int
+    /// Read by the fast path: its kept spans are the id and then one span per echoed run
+    /// (verbatim bytes, commas included); otherwise the id and one span per echoed column.
+    var unquoted: Bool
 }
 
 /// Per-chunk scratch state of a worker.
-private struct WorkerState {
+///
+/// Records take one of two paths. The fast path handles the common record — no quotes, the
+/// header's field count, a non-blank id and finite numbers — with one byte loop that notes
+/// where fields start, numbers parsed in place and a row-major feature batch. Anything else goes
+/// through ``CSVRecordScanner`` and the checks that name the rule, line and column.
+private struct WorkerState: ~Copyable {
     let processor: ChunkProcessor
-    var fields: [FieldSpan] = []
-    var batch: FeatureBatch
-    var rows: [PendingRow] = []
-    /// Spans kept per pending row: id, then echoed columns.
-    var keptSpans: [FieldSpan] = []
+    let columnCount: Int
+    let featureCount: Int
+    let capacity: Int
+    let featureColumns: [Int]
+    let echoedRuns: [ClosedRange<Int>]
+    /// Spans kept per pending row: the id, then echoed columns (or runs, on the fast path).
     let spansPerRow: Int
+    /// Fast path: where each field of the current record starts, plus `recordEnd + 1`.
+    let fieldStarts: UnsafeMutablePointer<Int>
+    /// The batch's features, row-major, as the model takes them.
+    let features: UnsafeMutablePointer<Float>
+    let rows: UnsafeMutablePointer<PendingRow>
+    let keptSpans: UnsafeMutablePointer<FieldSpan>
+    var rowCount = 0
+    /// General path: the current record's fields.
+    var fields: [FieldSpan] = []
     var output = CSVOutputBuffer()
     var rejected = CSVOutputBuffer()
     var stopped = false
 
-    init(processor: ChunkProcessor, featureCount: Int) {
+    init(processor: ChunkProcessor) {
         self.processor = processor
-        batch = FeatureBatch(featureCount: featureCount, capacity: processor.mode == .predict ? processor.batchSize : 1)
-        spansPerRow = 1 + processor.plan.echoedColumns.count
-        rows.reserveCapacity(processor.batchSize)
-        keptSpans.reserveCapacity(processor.batchSize * spansPerRow)
+        let plan = processor.plan
+        columnCount = plan.header.count
+        featureCount = plan.featureColumns.count
+        featureColumns = plan.featureColumns
+        echoedRuns = plan.echoedRuns
+        capacity = processor.mode == .predict ? max(processor.batchSize, 1) : 1
+        spansPerRow = 1 + plan.echoedColumns.count
+        fieldStarts = .allocate(capacity: columnCount + 1)
+        features = .allocate(capacity: capacity * max(featureCount, 1))
+        rows = .allocate(capacity: capacity)
+        keptSpans = .allocate(capacity: capacity * spansPerRow)
+    }
+
+    deinit {
+        fieldStarts.deallocate()
+        features.deallocate()
+        rows.deallocate()
+        keptSpans.deallocate()
     }
 
     mutating func run(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, firstLine: Int, into result: inout ChunkResult) {
-        let plan = processor.plan
-        let columnCount = plan.header.count
         var position = start
         var line = firstLine
         var parseStarted = monotonicSeconds()
-        output = CSVOutputBuffer(capacity: processor.mode == .predict ? bytes.count + bytes.count / 2 : 0)
+        if processor.mode == .predict {
+            // Echoing every column makes the output about 1.7× the input; scores alone about 0.6×.
+            output.reserve(processor.plan.echoedColumns.isEmpty ? bytes.count : 2 * bytes.count)
+        }
         while position < bytes.count && !stopped {
-            let recordStart = position
-            let recordLine = line
-            let record = CSVRecordScanner.scan(bytes, from: position, into: &fields)
-            position = record.next
-            line += record.newlines
-            if fields.count == 1 && fields[0].count == 0 && !fields[0].isQuoted && !record.unterminatedQuote {
-                result.blankLines += 1
-                continue
+            let next: Int
+            if let end = scanUnquoted(bytes, from: position), addFastRow(bytes, start: position, end: end, line: line, into: &result) {
+                next = end < bytes.count ? end + 1 : end
+                line += 1
+            } else {
+                let record = CSVRecordScanner.scan(bytes, from: position, into: &fields)
+                addRow(bytes, start: position, record: record, line: line, into: &result)
+                next = record.next
+                line += record.newlines
             }
-            result.rowsRead += 1
-            if let issue = check(bytes, line: recordLine, columnCount: columnCount, unterminated: record.unterminatedQuote) {
-                reject(issue, bytes, recordStart, record.next, into: &result)
-                continue
-            }
-            // Features: parse into the batch; the first bad one rejects the row.
-            let row = batch.rowCount
-            var rowIssue: ValidationIssue?
-            for (feature, column) in plan.featureColumns.enumerated() {
-                let field = fields[column]
-                var value: Float = 0
-                switch DecimalParser.parse(bytes, field.start, field.end) {
-                case .number(let number):
-                    let single = Float(number)
-                    guard single.isFinite else {
-                        rowIssue = fieldIssue(bytes, line: recordLine, column: column, rule: .outOfRange, "is outside the Float32 range (±3.4e38)")
-                        break
-                    }
-                    value = single
-                case .empty:
-                    rowIssue = fieldIssue(bytes, line: recordLine, column: column, rule: .emptyValue, "is empty; every feature needs a number")
-                case .nonFinite:
-                    rowIssue = fieldIssue(bytes, line: recordLine, column: column, rule: .nonFinite, "is not finite; features must be finite numbers")
-                case .notANumber:
-                    rowIssue = fieldIssue(bytes, line: recordLine, column: column, rule: .notANumber, "is not a number")
-                }
-                if rowIssue != nil { break }
-                if processor.mode == .predict { batch[row: row, feature: feature] = value }
-            }
-            if let rowIssue {
-                reject(rowIssue, bytes, recordStart, record.next, into: &result)
-                continue
-            }
-            if processor.trackDuplicateIDs {
-                result.idHashes.append((Self.hash(bytes, fields[plan.idColumn]), recordLine))
-            }
-            guard processor.mode == .predict else {
-                result.rowsPredicted += 1
-                continue
-            }
-            rows.append(PendingRow(line: recordLine, recordStart: recordStart, recordEnd: record.next, firstSpan: keptSpans.count))
-            keptSpans.append(fields[plan.idColumn])
-            for column in plan.echoedColumns { keptSpans.append(fields[column]) }
-            batch.rowCount += 1
-            if batch.rowCount == batch.capacity {
+            position = next
+            if rowCount == capacity {
                 result.timings.parseSeconds += monotonicSeconds() - parseStarted
                 flush(bytes, into: &result)
                 parseStarted = monotonicSeconds()
             }
         }
         result.timings.parseSeconds += monotonicSeconds() - parseStarted
-        if !stopped && batch.rowCount > 0 { flush(bytes, into: &result) }
-        result.output = output.bytes
-        result.rejectedOutput = rejected.bytes
+        if !stopped && rowCount > 0 { flush(bytes, into: &result) }
+        result.output = output.takeBlock()
+        result.rejectedOutput = rejected.takeBlock()
+    }
+
+    /// Fast path, step 1: notes where the fields of the record at `start` begin, if it has no
+    /// quotes and exactly the header's field count. Returns the offset of its newline (or the
+    /// end of the bytes), or nil for the general path (blank lines included).
+    @inline(__always)
+    private func scanUnquoted(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let count = bytes.count
+        let last = columnCount - 1
+        var p = start
+        var field = 0
+        fieldStarts[0] = start
+        while p < count {
+            let byte = bytes[p]
+            if byte == UInt8(ascii: ",") {
+                if field == last { return nil }
+                field += 1
+                fieldStarts[field] = p + 1
+            } else if byte == UInt8(ascii: "\n") {
+                break
+            } else if byte == UInt8(ascii: "\"") {
+                return nil
+            }
+            p += 1
+        }
+        guard field == last, p > start else { return nil }
+        let recordEnd = bytes[p - 1] == UInt8(ascii: "\r") ? p - 1 : p
+        fieldStarts[columnCount] = recordEnd + 1
+        return p
+    }
+
+    @inline(__always)
+    private func fieldSpan(_ column: Int) -> FieldSpan {
+        FieldSpan(start: fieldStarts[column], end: fieldStarts[column + 1] - 1, flags: 0)
+    }
+
+    /// Fast path, step 2: parses the features of a scanned record into the batch. Returns false,
+    /// changing nothing, if any check fails (the general path then says why).
+    @inline(__always)
+    private mutating func addFastRow(
+        _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int, into result: inout ChunkResult
+    ) -> Bool {
+        let id = fieldSpan(processor.plan.idColumn)
+        if Self.isBlank(bytes, id) { return false }
+        let row = features + rowCount * featureCount
+        for feature in 0..<featureCount {
+            let column = featureColumns[feature]
+            guard case .number(let number) = DecimalParser.parse(bytes, fieldStarts[column], fieldStarts[column + 1] - 1) else {
+                return false
+            }
+            let value = Float(number)
+            guard value.isFinite else { return false }
+            row[feature] = value
+        }
+        result.rowsRead += 1
+        if processor.trackDuplicateIDs { result.ids.record(bytes, id, line: line) }
+        guard processor.mode == .predict else {
+            result.rowsPredicted += 1
+            return true
+        }
+        rows[rowCount] = PendingRow(line: line, recordStart: start, recordEnd: end, unquoted: true)
+        let kept = keptSpans + rowCount * spansPerRow
+        kept[0] = id
+        for (k, run) in echoedRuns.enumerated() {
+            kept[1 + k] = FieldSpan(start: fieldStarts[run.lowerBound], end: fieldStarts[run.upperBound + 1] - 1, flags: 0)
+        }
+        rowCount += 1
+        return true
+    }
+
+    /// General path: any record, with every check.
+    private mutating func addRow(
+        _ bytes: UnsafeBufferPointer<UInt8>, start: Int, record: ScannedRecord, line: Int, into result: inout ChunkResult
+    ) {
+        let plan = processor.plan
+        if fields.count == 1 && fields[0].count == 0 && !fields[0].isQuoted && !record.unterminatedQuote {
+            result.blankLines += 1
+            return
+        }
+        result.rowsRead += 1
+        if let issue = check(bytes, line: line, unterminated: record.unterminatedQuote) {
+            reject(issue, bytes, start, record.next, into: &result)
+            return
+        }
+        // Features: parse into the batch; the first bad one rejects the row.
+        let row = features + rowCount * featureCount
+        for (feature, column) in featureColumns.enumerated() {
+            let field = fields[column]
+            let issue: ValidationIssue
+            switch DecimalParser.parse(bytes, field.start, field.end) {
+            case .number(let number):
+                let single = Float(number)
+                if single.isFinite {
+                    row[feature] = single
+                    continue
+                }
+                issue = fieldIssue(bytes, line: line, column: column, rule: .outOfRange, "is outside the Float32 range (±3.4e38)")
+            case .empty:
+                issue = fieldIssue(bytes, line: line, column: column, rule: .emptyValue, "is empty; every feature needs a number")
+            case .nonFinite:
+                issue = fieldIssue(bytes, line: line, column: column, rule: .nonFinite, "is not finite; features must be finite numbers")
+            case .notANumber:
+                issue = fieldIssue(bytes, line: line, column: column, rule: .notANumber, "is not a number")
+            }
+            reject(issue, bytes, start, record.next, into: &result)
+            return
+        }
+        if processor.trackDuplicateIDs { result.ids.record(bytes, fields[plan.idColumn], line: line) }
+        guard processor.mode == .predict else {
+            result.rowsPredicted += 1
+            return
+        }
+        rows[rowCount] = PendingRow(line: line, recordStart: start, recordEnd: record.next, unquoted: false)
+        let kept = keptSpans + rowCount * spansPerRow
+        kept[0] = fields[plan.idColumn]
+        for (k, column) in plan.echoedColumns.enumerated() { kept[1 + k] = fields[column] }
+        rowCount += 1
     }
 
     /// Structural checks of the current record: quoting, field count, id.
-    private func check(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, columnCount: Int, unterminated: Bool) -> ValidationIssue? {
+    private func check(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, unterminated: Bool) -> ValidationIssue? {
         if unterminated {
             return ValidationIssue(
                 file: processor.file, line: line, column: fields.count, columnName: columnName(fields.count - 1),
@@ -230,17 +337,13 @@ private struct WorkerState {
 
     /// Runs the model on the pending rows and formats them.
     private mutating func flush(_ bytes: UnsafeBufferPointer<UInt8>, into result: inout ChunkResult) {
-        defer {
-            batch.reset()
-            rows.removeAll(keepingCapacity: true)
-            keptSpans.removeAll(keepingCapacity: true)
-        }
+        let count = rowCount
+        rowCount = 0
         guard let model = processor.model else { return }
         let inferStarted = monotonicSeconds()
-        let input = batch.rowMajor()
         let raw: [Float]
         do {
-            raw = try input.withUnsafeBufferPointer { buffer throws(ModelError) in try model.predict(buffer, rows: batch.rowCount) }
+            raw = try model.predict(UnsafeBufferPointer(start: features, count: count * featureCount), rows: count)
         } catch {
             result.modelError = PredictionError(error)
             stopped = true
@@ -250,9 +353,14 @@ private struct WorkerState {
         result.timings.inferSeconds += formatStarted - inferStarted
         let schema = processor.schema
         let width = schema.width
+        let timestamp = processor.timestamp
+        // Room for everything but the echoed bytes: id quotes, scores, label, timestamp, commas.
+        var fixedBytes = 64 + timestamp.count + width * 24
+        if case .multiclass(let labels) = schema.kind { fixedBytes += 2 * (labels.map(\.utf8.count).max() ?? 0) }
         var probabilities = [Float](repeating: 0, count: width)
-        for (rowIndex, row) in rows.enumerated() {
-            for k in 0..<width { probabilities[k] = raw[rowIndex * width + k] }
+        for index in 0..<count {
+            let row = rows[index]
+            for k in 0..<width { probabilities[k] = raw[index * width + k] }
             schema.transform.apply(to: &probabilities)
             guard probabilities.allSatisfy(\.isFinite) else {
                 let issue = ValidationIssue(
@@ -264,7 +372,10 @@ private struct WorkerState {
                 continue
             }
             result.rowsPredicted += 1
-            output.appendField(copying: keptSpans[row.firstSpan], from: bytes)
+            let kept = keptSpans + index * spansPerRow
+            // Quoted fields may need re-quoting: twice their length bounds that.
+            output.reserve(fixedBytes + 2 * (row.recordEnd - row.recordStart))
+            output.appendField(copying: kept[0], from: bytes)
             output.append(UInt8(ascii: ","))
             switch schema.kind {
             case .binary, .twoClass:
@@ -275,7 +386,7 @@ private struct WorkerState {
                 output.append(UInt8(ascii: ","))
                 output.append(positive ? UInt8(ascii: "1") : UInt8(ascii: "0"))
                 output.append(UInt8(ascii: ","))
-                output.append(contentsOf: processor.timestamp)
+                output.append(contentsOf: timestamp)
             case .multiclass(let labels):
                 var best = 0
                 for k in 1..<width where probabilities[k] > probabilities[best] { best = k }
@@ -285,7 +396,7 @@ private struct WorkerState {
                 output.append(UInt8(ascii: ","))
                 output.appendField(labels[best])
                 output.append(UInt8(ascii: ","))
-                output.append(contentsOf: processor.timestamp)
+                output.append(contentsOf: timestamp)
                 for k in 0..<width {
                     output.append(UInt8(ascii: ","))
                     output.append(sixDecimals: probabilities[k])
@@ -295,11 +406,18 @@ private struct WorkerState {
                 result.statistics.add(Double(value), positive: false)
                 output.append(shortest: value)
                 output.append(UInt8(ascii: ","))
-                output.append(contentsOf: processor.timestamp)
+                output.append(contentsOf: timestamp)
             }
-            for echo in 1..<spansPerRow {
-                output.append(UInt8(ascii: ","))
-                output.appendField(copying: keptSpans[row.firstSpan + echo], from: bytes)
+            if row.unquoted {
+                for k in 0..<echoedRuns.count {
+                    output.append(UInt8(ascii: ","))
+                    output.append(UnsafeBufferPointer(rebasing: bytes[kept[1 + k].start..<kept[1 + k].end]))
+                }
+            } else {
+                for k in 1..<spansPerRow {
+                    output.append(UInt8(ascii: ","))
+                    output.appendField(copying: kept[k], from: bytes)
+                }
             }
             output.append(UInt8(ascii: "\n"))
         }
@@ -313,17 +431,6 @@ private struct WorkerState {
             p += 1
         }
         return true
-    }
-
-    /// FNV-1a over the id's bytes.
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ field: FieldSpan) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var p = field.start
-        while p < field.end {
-            hash = (hash ^ UInt64(bytes[p])) &* 0x100_0000_01b3
-            p += 1
-        }
-        return hash
     }
 }
 

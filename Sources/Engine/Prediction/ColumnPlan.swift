@@ -79,4 +79,18 @@ public struct ColumnPlan: Sendable, Equatable {
         self.featureColumns = names.map { positions[$0]! }
         self.echoedColumns = includeFeatures ? Array(header.indices.filter { $0 != id }) : []
     }
+
+    /// ``echoedColumns`` as runs of adjacent columns: an unquoted record's run is copied with
+    /// one `memcpy`, commas included.
+    var echoedRuns: [ClosedRange<Int>] {
+        var runs: [ClosedRange<Int>] = []
+        for column in echoedColumns {
+            if let last = runs.last, last.upperBound + 1 == column {
+                runs[runs.count - 1] = last.lowerBound...column
+            } else {
+                runs.append(column...column)
+            }
+        }
+        return runs
+    }
 }

@@ -21,7 +21,7 @@ public struct PredictionOptions: Sendable {
     /// Warn about ids seen twice in one file (costs memory proportional to the rows).
     public var detectDuplicateIDs = true
     /// Bytes per chunk handed to a worker.
-    public var chunkBytes = 4 << 20
+    public var chunkBytes = 1 << 20
 
     /// Rows per model call when none is configured: measured on the bundled 10→64→32→1 MLP,
     /// see docs/PERFORMANCE.md.
