@@ -16,12 +16,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // OpenBLAS from Debian (libopenblas-dev): cblas_sgemm for Gemm/MatMul.
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
         // libsystemd (libsystemd-dev): sd_notify and the native journal.
         .systemLibrary(
             name: "CSystemd",
@@ -38,10 +32,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Checksum", dependencies: ["CLibCrypto"]),
+        // Small deterministic SGEMM for the skinny dense layers of tabular models (AVX-512F or
+        // AVX2+FMA chosen at run time), and OpenBLAS (Debian's libopenblas0) opened with dlopen as
+        // the fallback for other shapes and CPUs.
+        .target(name: "CKernels"),
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS",
+                "CKernels",
                 "Checksum",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -60,7 +58,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Checksum"], exclude: ["Fixtures"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Checksum", "CKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Checksum"]),
         .testTarget(name: "DaemonTests", dependencies: ["InferWatcher", "Engine", "Archive"]),
         .testTarget(name: "CLITests", dependencies: ["Engine"]),

@@ -7,7 +7,7 @@ set -euo pipefail
 
 # build: the C libraries; tests: zstd (archive checks), systemd (systemd-analyze, the e2e sandbox),
 # dpkg-dev, binutils and lintian (the Debian package).
-apt_packages=(libopenblas-dev libsystemd-dev libssl-dev libzstd-dev zlib1g-dev pkg-config zstd systemd dpkg-dev binutils lintian)
+apt_packages=(libopenblas0 libsystemd-dev libssl-dev libzstd-dev zlib1g-dev pkg-config zstd systemd dpkg-dev binutils lintian)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,4 +1,4 @@
-import COpenBLAS
+import CKernels
 
 /// A loaded, validated and compiled ONNX model that scores batches of feature rows.
 ///
@@ -139,9 +139,20 @@ public struct ONNXModel: Sendable {
         return output.valuesAsFloat
     }
 
-    /// Pins OpenBLAS to `n` threads; call with 1 when the engine runs its own worker threads.
+    /// Pins OpenBLAS (the fallback for shapes and CPUs the engine's own kernels don't cover) to
+    /// `n` threads. It is loaded on first use and starts with one thread, since the engine runs
+    /// its own workers.
     public static func setBLASThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(clamping: max(n, 1)))
+        _ = iw_blas_set_threads(Int32(clamping: max(n, 1)))
+    }
+
+    /// How Gemm and MatMul run on this CPU, e.g. `small-GEMM AVX-512F, OpenBLAS fallback`.
+    public static var matrixKernels: String {
+        switch iw_small_gemm_level() {
+        case 2: "small-GEMM AVX-512F (OpenBLAS for other shapes)"
+        case 1: "small-GEMM AVX2+FMA (OpenBLAS for other shapes)"
+        default: "OpenBLAS \(blasCoreName) (this CPU has no AVX2)"
+        }
     }
 
     /// The CPU kernel family OpenBLAS picked at start-up, e.g. `Haswell` or `SkylakeX`.
@@ -152,7 +163,7 @@ public struct ONNXModel: Sendable {
     /// when the library loads; setting `OPENBLAS_CORETYPE=Haswell` (or the
     /// right family) in the service's environment overrides it.
     public static var blasCoreName: String {
-        guard let name = openblas_get_corename() else { return "unknown" }
+        guard let name = iw_blas_core_name() else { return "unavailable" }
         return String(cString: name)
     }
 

@@ -1,6 +1,11 @@
-import COpenBLAS
+import CKernels
 
-/// `C = alpha · A · B + beta · C` on row-major float buffers, through OpenBLAS.
+/// `C = alpha · A · B + beta · C` on row-major float buffers.
+///
+/// The dense layers of tabular models (alpha 1, beta 0 or 1, k and n up to 4096) go to the
+/// small-GEMM kernels of `CKernels` (AVX-512F or AVX2+FMA, one FMA chain per element, so a row's
+/// result never depends on the batch it came in); other shapes and CPUs without AVX2 use OpenBLAS,
+/// loaded on first use, and a plain loop if even that is missing.
 ///
 /// - Parameters:
 ///   - transposeA: `a` is stored as `[k, m]` rather than `[m, k]`.
@@ -26,22 +31,29 @@ func multiplyMatrices(
         }
         return
     }
-    cblas_sgemm(
-        CblasRowMajor,
-        transposeA ? CblasTrans : CblasNoTrans,
-        transposeB ? CblasTrans : CblasNoTrans,
-        blasint(m),
-        blasint(n),
-        blasint(k),
-        alpha,
-        a,
-        blasint(transposeA ? m : k),
-        b,
-        blasint(transposeB ? k : n),
-        beta,
-        c,
-        blasint(n)
-    )
+    let lda = transposeA ? m : k
+    let ldb = transposeB ? k : n
+    if !transposeA && alpha == 1 && (beta == 0 || beta == 1),
+        iw_sgemm_small(transposeB ? 1 : 0, m, n, k, a, lda, b, ldb, c, n, beta == 1 ? 1 : 0) == 1
+    {
+        return
+    }
+    if let m32 = Int32(exactly: m), let n32 = Int32(exactly: n), let k32 = Int32(exactly: k),
+        iw_blas_sgemm(
+            transposeA ? 1 : 0, transposeB ? 1 : 0, m32, n32, k32, alpha, a, Int32(lda), b, Int32(ldb), beta, c, n32
+        ) == 1
+    {
+        return
+    }
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum: Float = 0
+            for p in 0..<k {
+                sum += a[transposeA ? p * lda + i : i * lda + p] * b[transposeB ? j * ldb + p : p * ldb + j]
+            }
+            c[i * n + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * n + j])
+        }
+    }
 }
 
 /// Gemm: `Y = alpha · A' · B' + beta · C`, with C broadcast to `[M, N]` (opset 7+).
