@@ -20,6 +20,8 @@
 
 /* The module's other header: OpenBLAS opened on first use, the fallback. */
 #include "CBLASLoader.h"
+/* And byte counting for the CSV chunk reader. */
+#include "ByteScan.h"
 
 #ifdef __cplusplus
 extern "C" {

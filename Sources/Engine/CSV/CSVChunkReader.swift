@@ -1,3 +1,4 @@
+import CKernels
 import Checksum
 import Glibc
 
@@ -125,34 +126,14 @@ final class CSVChunkReader {
         }
     }
 
-    /// Quote and newline bytes in `bytes`, eight bytes at a time.
+    /// Quote and newline bytes in `bytes` (64 bytes at a time with AVX-512BW).
     static func countQuotesAndNewlines(_ bytes: [UInt8]) -> (quotes: Int, newlines: Int) {
-        bytes.withUnsafeBytes { raw in
-            let quotePattern: UInt64 = 0x2222_2222_2222_2222
-            let newlinePattern: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
-            var quotes = 0
-            var newlines = 0
-            var p = 0
-            while p + 8 <= raw.count {
-                let word = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                quotes += zeroBytes(word ^ quotePattern)
-                newlines += zeroBytes(word ^ newlinePattern)
-                p += 8
-            }
-            while p < raw.count {
-                if raw[p] == UInt8(ascii: "\"") { quotes += 1 }
-                if raw[p] == UInt8(ascii: "\n") { newlines += 1 }
-                p += 1
-            }
-            return (quotes, newlines)
+        var quotes = 0
+        var newlines = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            iw_count_two_bytes(base, buffer.count, UInt8(ascii: "\""), UInt8(ascii: "\n"), &quotes, &newlines)
         }
-    }
-
-    /// How many of the eight bytes of `word` are zero (exact: no carries between bytes).
-    @inline(__always)
-    private static func zeroBytes(_ word: UInt64) -> Int {
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        let nonZero = ((word & low7) &+ low7) | word
-        return (~nonZero & ~low7).nonzeroBitCount
+        return (quotes, newlines)
     }
 }

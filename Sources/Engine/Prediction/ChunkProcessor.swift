@@ -84,6 +84,8 @@ private struct WorkerState: ~Copyable {
     let spansPerRow: Int
     /// Fast path: where each field of the current record starts, plus `recordEnd + 1`.
     let fieldStarts: UnsafeMutablePointer<Int>
+    /// For each column, the feature it feeds (its place in a batch row), or -1.
+    let featureSlots: [Int]
     /// The batch's features, row-major, as the model takes them.
     let features: UnsafeMutablePointer<Float>
     let rows: UnsafeMutablePointer<PendingRow>
@@ -105,6 +107,9 @@ private struct WorkerState: ~Copyable {
         capacity = processor.mode == .predict ? max(processor.batchSize, 1) : 1
         spansPerRow = 1 + plan.echoedColumns.count
         fieldStarts = .allocate(capacity: columnCount + 1)
+        var slots = [Int](repeating: -1, count: columnCount)
+        for (feature, column) in plan.featureColumns.enumerated() { slots[column] = feature }
+        featureSlots = slots
         features = .allocate(capacity: capacity * max(featureCount, 1))
         rows = .allocate(capacity: capacity)
         keptSpans = .allocate(capacity: capacity * spansPerRow)
@@ -127,7 +132,7 @@ private struct WorkerState: ~Copyable {
         }
         while position < bytes.count && !stopped {
             let next: Int
-            if let end = scanUnquoted(bytes, from: position), addFastRow(bytes, start: position, end: end, line: line, into: &result) {
+            if let end = parseUnquoted(bytes, from: position), addFastRow(bytes, start: position, end: end, line: line, into: &result) {
                 next = end < bytes.count ? end + 1 : end
                 line += 1
             } else {
@@ -149,33 +154,114 @@ private struct WorkerState: ~Copyable {
         result.rejectedOutput = rejected.takeBlock()
     }
 
-    /// Fast path, step 1: notes where the fields of the record at `start` begin, if it has no
-    /// quotes and exactly the header's field count. Returns the offset of its newline (or the
-    /// end of the bytes), or nil for the general path (blank lines included).
+    /// Fast path, step 1: one pass over the record at `start` that notes where each field begins
+    /// and parses the feature fields straight into the batch row. It accepts only the plain
+    /// record — no quotes, the header's field count, features written as `-?digits[.digits]`
+    /// with at most 19 digits — and returns the offset of its newline (or the end of the bytes);
+    /// nil sends the record to the general path, which parses it again with every check.
+    ///
+    /// Numbers are exact: Clinger's fast path or Eisel–Lemire, as ``DecimalParser`` does, so
+    /// both paths give the same bits.
     @inline(__always)
-    private func scanUnquoted(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    private func parseUnquoted(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
         let count = bytes.count
-        let last = columnCount - 1
+        let row = features + rowCount * featureCount
         var p = start
-        var field = 0
-        fieldStarts[0] = start
-        while p < count {
-            let byte = bytes[p]
-            if byte == UInt8(ascii: ",") {
-                if field == last { return nil }
-                field += 1
-                fieldStarts[field] = p + 1
-            } else if byte == UInt8(ascii: "\n") {
-                break
-            } else if byte == UInt8(ascii: "\"") {
-                return nil
+        for column in 0..<columnCount {
+            fieldStarts[column] = p
+            let feature = featureSlots[column]
+            if feature >= 0 {
+                guard let (value, end) = Self.parsePlainNumber(base, from: p, count: count) else { return nil }
+                row[feature] = value
+                p = end
+            } else {
+                while p < count {
+                    let byte = base[p]
+                    if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") { break }
+                    if byte == UInt8(ascii: "\"") { return nil }
+                    p += 1
+                }
             }
-            p += 1
+            if column + 1 < columnCount {
+                guard p < count && base[p] == UInt8(ascii: ",") else { return nil }
+                p += 1
+            }
         }
-        guard field == last, p > start else { return nil }
-        let recordEnd = bytes[p - 1] == UInt8(ascii: "\r") ? p - 1 : p
+        // The record ends here: LF, CRLF or the end of the bytes.
+        var recordEnd = p
+        if p < count && base[p] == UInt8(ascii: "\r") {
+            p += 1
+        } else if p > start && base[p - 1] == UInt8(ascii: "\r") && featureSlots[columnCount - 1] < 0 {
+            recordEnd = p - 1  // CR swallowed by a last text field
+        }
+        guard p == count || base[p] == UInt8(ascii: "\n") else { return nil }
+        guard p > start else { return nil }  // a blank line
         fieldStarts[columnCount] = recordEnd + 1
         return p
+    }
+
+    /// `-?digits[.digits]` (at most 19 digits in all) at `start`, followed by `,`, CR, LF or the
+    /// end: its value rounded to Float (through the correctly rounded Double, as the general path
+    /// does) and the offset after it; nil for anything else or a value Float can't hold.
+    @inline(__always)
+    private static func parsePlainNumber(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> (Float, Int)? {
+        var p = start
+        let negative = p < count && base[p] == UInt8(ascii: "-")
+        if negative { p += 1 }
+        var mantissa: UInt64 = 0
+        let integerStart = p
+        p = accumulateDigits(base, from: p, count: count, into: &mantissa)
+        var digits = p - integerStart
+        var exponent = 0
+        if p < count && base[p] == UInt8(ascii: ".") {
+            p += 1
+            let fractionStart = p
+            p = accumulateDigits(base, from: p, count: count, into: &mantissa)
+            digits += p - fractionStart
+            exponent = fractionStart - p
+        }
+        guard digits > 0 && digits <= 19 else { return nil }
+        if p < count {
+            let next = base[p]
+            guard next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r") else { return nil }
+        }
+        let magnitude: Double
+        if mantissa == 0 {
+            magnitude = 0
+        } else if mantissa <= 1 << 53 && exponent >= -22 {
+            magnitude = exponent == 0 ? Double(mantissa) : Double(mantissa) / exactPowersOfTen[-exponent]
+        } else if let bits = DecimalParser.eiselLemire(mantissa, exponent) {
+            magnitude = Double(bitPattern: bits)
+        } else {
+            return nil
+        }
+        let value = Float(negative ? -magnitude : magnitude)
+        guard value.isFinite else { return nil }
+        return (value, p)
+    }
+
+    /// Digits at `start` appended to `mantissa` (wrapping past 19 digits; the caller counts
+    /// them), eight at a time while eight bytes remain; returns the offset of the first non-digit.
+    @inline(__always)
+    private static func accumulateDigits(_ base: UnsafePointer<UInt8>, from start: Int, count: Int, into mantissa: inout UInt64) -> Int {
+        var p = start
+        while p + 8 <= count {
+            let chunk = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            guard DecimalParser.isEightDigits(chunk) else { break }
+            mantissa = mantissa &* 100_000_000 &+ DecimalParser.eightDigitsValue(chunk)
+            p += 8
+        }
+        while p < count, case let digit = base[p] &- 0x30, digit < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            p += 1
+        }
+        return p
+    }
+
+    /// 10⁰ … 10²², each exact in a Double.
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
     }
 
     @inline(__always)
@@ -183,24 +269,14 @@ private struct WorkerState: ~Copyable {
         FieldSpan(start: fieldStarts[column], end: fieldStarts[column + 1] - 1, flags: 0)
     }
 
-    /// Fast path, step 2: parses the features of a scanned record into the batch. Returns false,
-    /// changing nothing, if any check fails (the general path then says why).
+    /// Fast path, step 2: files a parsed record's row. Returns false, changing nothing, if its id
+    /// is blank (the general path then says so).
     @inline(__always)
     private mutating func addFastRow(
         _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int, into result: inout ChunkResult
     ) -> Bool {
         let id = fieldSpan(processor.plan.idColumn)
         if Self.isBlank(bytes, id) { return false }
-        let row = features + rowCount * featureCount
-        for feature in 0..<featureCount {
-            let column = featureColumns[feature]
-            guard case .number(let number) = DecimalParser.parse(bytes, fieldStarts[column], fieldStarts[column + 1] - 1) else {
-                return false
-            }
-            let value = Float(number)
-            guard value.isFinite else { return false }
-            row[feature] = value
-        }
         result.rowsRead += 1
         if processor.trackDuplicateIDs { result.ids.record(bytes, id, line: line) }
         guard processor.mode == .predict else {
@@ -358,11 +434,17 @@ private struct WorkerState: ~Copyable {
         var fixedBytes = 64 + timestamp.count + width * 24
         if case .multiclass(let labels) = schema.kind { fixedBytes += 2 * (labels.map(\.utf8.count).max() ?? 0) }
         var probabilities = [Float](repeating: 0, count: width)
+        // The usual binary model ends in its own Sigmoid: the raw output is the score as is.
+        let rawIsScore = width == 1 && schema.transform == .none
         for index in 0..<count {
             let row = rows[index]
-            for k in 0..<width { probabilities[k] = raw[index * width + k] }
-            schema.transform.apply(to: &probabilities)
-            guard probabilities.allSatisfy(\.isFinite) else {
+            if rawIsScore {
+                probabilities[0] = raw[index]
+            } else {
+                for k in 0..<width { probabilities[k] = raw[index * width + k] }
+                schema.transform.apply(to: &probabilities)
+            }
+            guard rawIsScore ? raw[index].isFinite : probabilities.allSatisfy(\.isFinite) else {
                 let issue = ValidationIssue(
                     file: processor.file, line: row.line, rule: .modelOutputNotFinite,
                     message: "the model produced \(probabilities.map(\.description).joined(separator: ", ")) for this row; check the feature values for extremes"
@@ -379,7 +461,7 @@ private struct WorkerState: ~Copyable {
             output.append(UInt8(ascii: ","))
             switch schema.kind {
             case .binary, .twoClass:
-                let score = schema.kind == .binary ? probabilities[0] : probabilities[1]
+                let score = rawIsScore ? raw[index] : probabilities[width - 1]
                 let positive = score >= processor.threshold
                 result.statistics.add(Double(score), positive: positive)
                 output.append(sixDecimals: score)

@@ -26,10 +26,11 @@ public struct ValidationSummary: Sendable {
 /// One pass over a CSV file as a pipeline: chunks are read in order, processed by `threads`
 /// workers at once, and handed to the caller strictly in file order.
 ///
-/// Workers take turns at the reader (each read is one large `read(2)`), then parse, validate,
-/// predict and format their chunk without locks. The calling thread merges results in order and
-/// writes them, so reading, computing and writing overlap. At most ``window`` chunks are between
-/// "read" and "merged" at any time, which bounds memory whatever the file's size.
+/// A reader thread cuts chunks (one large `read(2)` each, hashed as they pass); `threads` workers
+/// parse, validate, predict and format them without sharing anything; the calling thread merges
+/// the results in order and writes them. Reading, computing and writing overlap, and no lock is
+/// held during any of them. At most ``window`` chunks are between "read" and "merged" at any
+/// time, which bounds memory whatever the file's size.
 struct PredictionRun {
     let input: String
     let processor: ChunkProcessor
@@ -111,20 +112,20 @@ struct PredictionRun {
     ) throws(PredictionError) -> Totals {
         let started = monotonicSeconds()
         let fileSize = reader.fileSize
-        let pipeline = ChunkPipeline(reader: reader, first: (first, dataStart, dataLine), window: window)
+        let pipeline = ChunkPipeline(reader: reader, first: (first, dataStart, dataLine), window: window, workers: max(threads, 1))
         let processor = self.processor
-        let workers = DispatchGroup()
-        for _ in 0..<max(threads, 1) {
-            DispatchQueue.global(qos: .userInitiated).async(group: workers) {
+        var threads = [JoinableThread(role: "reader") { pipeline.readAll() }]
+        for _ in 0..<pipeline.workers {
+            threads.append(JoinableThread(role: "worker") {
                 while let (chunk, start, line) = pipeline.nextChunk() {
                     pipeline.finished(processor.process(index: chunk.index, bytes: chunk.bytes, start: start, firstLine: line))
                 }
-            }
+            })
         }
-        // However the loop below ends, let the workers go before returning.
+        // However the loop below ends, let the threads go before returning.
         defer {
             pipeline.cancel()
-            workers.wait()
+            while let thread = threads.popLast() { thread.join() }
         }
 
         var totals = Totals()
@@ -158,15 +159,17 @@ struct PredictionRun {
     }
 }
 
-/// The shared state of one ``PredictionRun``: the reader, finished chunks waiting for their turn,
-/// and the window of chunks in flight.
+/// The shared state of one ``PredictionRun``: chunks read and waiting for a worker, finished
+/// chunks waiting for their turn, and the window of chunks in flight. Every lock is held only to
+/// move a value in or out.
 private final class ChunkPipeline: Sendable {
     typealias Task = (chunk: CSVChunk, start: Int, line: Int)
 
-    private struct State {
-        let reader: CSVChunkReader
+    private struct Shared {
         var first: Task?
-        var nextIndex = 0
+        /// Read, waiting for a worker (at most the window).
+        var queued: [Task] = []
+        /// How many chunks the file had, once the reader reached its end.
         var chunkCount: Int?
         var readError: FileIOError?
         var finished: [Int: ChunkResult] = [:]
@@ -174,62 +177,89 @@ private final class ChunkPipeline: Sendable {
         var bytesRead = 0
     }
 
-    private let state: Mutex<State>
-    /// One permit per chunk allowed in flight; a worker takes one before reading.
+    /// Used by the reader thread alone until it is done; then by ``inputDigest()``.
+    private let reader: Mutex<CSVChunkReader>
+    private let shared: Mutex<Shared>
+    /// One permit per chunk allowed in flight: the reader takes one per chunk, the caller gives
+    /// it back when the chunk is merged.
     private let slots: DispatchSemaphore
-    /// Signalled whenever a chunk finishes or the input ends.
+    /// One permit per queued chunk, and one per worker once the reader is done.
+    private let queuedChunks = DispatchSemaphore(value: 0)
+    /// Signalled whenever a chunk finishes or the reader is done.
     private let progressed = DispatchSemaphore(value: 0)
     private let window: Int
+    let workers: Int
 
-    init(reader: sending CSVChunkReader, first: sending Task, window: Int) {
-        state = Mutex(State(reader: reader, first: first))
+    init(reader: sending CSVChunkReader, first: sending Task, window: Int, workers: Int) {
+        self.reader = Mutex(reader)
+        shared = Mutex(Shared(first: first))
         slots = DispatchSemaphore(value: window)
         self.window = window
+        self.workers = workers
     }
 
-    var bytesRead: Int { state.withLock { $0.bytesRead } }
+    var bytesRead: Int { shared.withLock { $0.bytesRead } }
 
-    /// The next chunk to process, or nil when the input is exhausted, failed or the run was cancelled.
-    func nextChunk() -> Task? {
-        slots.wait()
-        let task = state.withLock { state -> Task? in
-            guard !state.cancelled, state.chunkCount == nil else { return nil }
-            if let first = state.first {
-                state.first = nil
-                state.nextIndex = 1
-                state.bytesRead = state.reader.bytesRead
-                return first
-            }
-            do throws(FileIOError) {
-                if let chunk = try state.reader.next() {
-                    state.nextIndex += 1
-                    state.bytesRead = state.reader.bytesRead
-                    return (chunk, 0, chunk.firstLine)
+    /// The reader thread: queues chunks while the window has room, until the end of the input,
+    /// a read error or cancellation.
+    func readAll() {
+        var pending = shared.withLock { state -> Task? in
+            defer { state.first = nil }
+            return state.first
+        }
+        var count = 0
+        while true {
+            slots.wait()
+            if shared.withLock({ $0.cancelled }) { break }
+            let task: Task?
+            if let first = pending {
+                task = first
+                pending = nil
+            } else {
+                let next: Result<Task?, FileIOError> = reader.withLock { reader in
+                    do throws(FileIOError) {
+                        return .success(try reader.next().map { ($0, 0, $0.firstLine) })
+                    } catch {
+                        return .failure(error)
+                    }
                 }
-            } catch {
-                state.readError = error
+                switch next {
+                case .success(let read): task = read
+                case .failure(let error):
+                    shared.withLock { $0.readError = error }
+                    task = nil
+                }
             }
-            state.chunkCount = state.nextIndex
-            return nil
+            guard let task else { break }
+            let bytes = reader.withLock { $0.bytesRead }
+            shared.withLock {
+                $0.queued.append(task)
+                $0.bytesRead = bytes
+            }
+            count += 1
+            queuedChunks.signal()
         }
-        if task == nil {
-            // Hand the permit on: the other workers must wake up to see the end too.
-            slots.signal()
-            progressed.signal()
-        }
-        return task
+        shared.withLock { $0.chunkCount = count }
+        for _ in 0..<workers { queuedChunks.signal() }
+        progressed.signal()
+    }
+
+    /// The next chunk to process, or nil when the input is exhausted or the run was cancelled.
+    func nextChunk() -> Task? {
+        queuedChunks.wait()
+        return shared.withLock { state in state.cancelled || state.queued.isEmpty ? nil : state.queued.removeFirst() }
     }
 
     /// A worker's finished chunk.
     func finished(_ result: ChunkResult) {
-        state.withLock { $0.finished[result.index] = result }
+        shared.withLock { $0.finished[result.index] = result }
         progressed.signal()
     }
 
     /// Waits for chunk `index`; nil once every chunk has been handed out.
     func result(_ index: Int) throws(FileIOError) -> ChunkResult? {
         while true {
-            let outcome: Result<ChunkResult?, FileIOError>? = state.withLock { state in
+            let outcome: Result<ChunkResult?, FileIOError>? = shared.withLock { state in
                 if let result = state.finished.removeValue(forKey: index) { return .success(result) }
                 if let count = state.chunkCount, index >= count {
                     if let error = state.readError { return .failure(error) }
@@ -244,15 +274,16 @@ private final class ChunkPipeline: Sendable {
 
     /// SHA-256 and size of everything read; call once, after the last chunk.
     func inputDigest() -> (sha256: String, bytes: Int) {
-        state.withLock { ($0.reader.finalizeSHA256(), $0.reader.bytesRead) }
+        reader.withLock { ($0.finalizeSHA256(), $0.bytesRead) }
     }
 
-    /// The caller is done with one chunk: a worker may read another.
+    /// The caller is done with one chunk: the reader may read another.
     func merged() { slots.signal() }
 
-    /// Stops handing out chunks and wakes every waiting worker.
+    /// Stops reading and handing out chunks, and wakes every waiting thread.
     func cancel() {
-        state.withLock { $0.cancelled = true }
+        shared.withLock { $0.cancelled = true }
         for _ in 0..<window { slots.signal() }
+        for _ in 0..<workers { queuedChunks.signal() }
     }
 }

@@ -102,3 +102,21 @@ struct CSVRoundTripTests {
         #expect(reader.bytesRead == 11)
     }
 }
+
+@Suite("Chunk reader byte counting")
+struct ChunkReaderCountingTests {
+    @Test("quotes and newlines are counted exactly at every length and alignment")
+    func countsMatchAPlainLoop() {
+        var generator = SplitMix64(seed: 5)
+        let alphabet = Array("ab,\"\n\r1".utf8)
+        let bytes = (0..<5000).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+        for start in [0, 1, 3, 31, 63] {
+            for length in [0, 1, 7, 31, 32, 33, 63, 64, 65, 127, 1000, 4000] {
+                let slice = Array(bytes[start..<(start + length)])
+                let counted = CSVChunkReader.countQuotesAndNewlines(slice)
+                #expect(counted.quotes == slice.filter { $0 == UInt8(ascii: "\"") }.count)
+                #expect(counted.newlines == slice.filter { $0 == UInt8(ascii: "\n") }.count)
+            }
+        }
+    }
+}
