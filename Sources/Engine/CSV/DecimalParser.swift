@@ -164,8 +164,14 @@ enum DecimalParser {
     /// 4-digit values, then the two halves (the SWAR trick of fast_float and simdjson).
     @inline(__always)
     static func eightDigitsValue(_ chunk: UInt64) -> UInt64 {
+        eightDigitValuesValue(chunk &- 0x3030_3030_3030_3030)
+    }
+
+    /// The value of eight digit values 0…9 (not ASCII), the first (most significant) in the low byte.
+    @inline(__always)
+    static func eightDigitValuesValue(_ digits: UInt64) -> UInt64 {
         let mask: UInt64 = 0x0000_00FF_0000_00FF
-        var value = chunk &- 0x3030_3030_3030_3030  // bytes d0 ... d7, d0 lowest
+        var value = digits                           // bytes d0 ... d7, d0 lowest
         value = value &* 10 &+ (value >> 8)         // even bytes: 10·d0+d1, 10·d2+d3, ...
         // (10·d0+d1)·10^6 + (10·d4+d5)·10^2 into the upper half, plus
         // (10·d2+d3)·10^4 + (10·d6+d7) likewise; the sum's upper half is the answer.

@@ -132,8 +132,10 @@ private struct WorkerState: ~Copyable {
         }
         while position < bytes.count && !stopped {
             let next: Int
-            if let end = parseUnquoted(bytes, from: position), addFastRow(bytes, start: position, end: end, line: line, into: &result) {
-                next = end < bytes.count ? end + 1 : end
+            if let record = parseUnquoted(bytes, from: position),
+                addFastRow(bytes, start: position, end: record.end, integerID: record.integerID, line: line, into: &result)
+            {
+                next = record.end < bytes.count ? record.end + 1 : record.end
                 line += 1
             } else {
                 let record = CSVRecordScanner.scan(bytes, from: position, into: &fields)
@@ -163,10 +165,12 @@ private struct WorkerState: ~Copyable {
     /// Numbers are exact: Clinger's fast path or Eisel–Lemire, as ``DecimalParser`` does, so
     /// both paths give the same bits.
     @inline(__always)
-    private func parseUnquoted(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    private func parseUnquoted(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> PlainRecord? {
         guard let base = bytes.baseAddress else { return nil }
         let count = bytes.count
         let row = features + rowCount * featureCount
+        let idColumn = processor.plan.idColumn
+        var integerID: UInt64?
         var p = start
         for column in 0..<columnCount {
             fieldStarts[column] = p
@@ -175,13 +179,29 @@ private struct WorkerState: ~Copyable {
                 guard let (value, end) = Self.parsePlainNumber(base, from: p, count: count) else { return nil }
                 row[feature] = value
                 p = end
-            } else {
-                while p < count {
-                    let byte = base[p]
-                    if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") { break }
-                    if byte == UInt8(ascii: "\"") { return nil }
+                if column + 1 < columnCount {
+                    guard p < count && base[p] == UInt8(ascii: ",") else { return nil }
                     p += 1
                 }
+                continue
+            }
+            if column == idColumn {
+                // A canonical integer id (1–18 digits, no leading zero) is read as it is skipped.
+                var value: UInt64 = 0
+                let end = Self.accumulateDigits(base, from: p, count: count, into: &value)
+                let digits = end - p
+                if digits >= 1 && digits <= 18 && (digits == 1 || base[p] != UInt8(ascii: "0"))
+                    && (end == count || base[end] == UInt8(ascii: ",") || base[end] == UInt8(ascii: "\n"))
+                {
+                    integerID = value
+                    p = end
+                }
+            }
+            while p < count {
+                let byte = base[p]
+                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") { break }
+                if byte == UInt8(ascii: "\"") { return nil }
+                p += 1
             }
             if column + 1 < columnCount {
                 guard p < count && base[p] == UInt8(ascii: ",") else { return nil }
@@ -198,7 +218,14 @@ private struct WorkerState: ~Copyable {
         guard p == count || base[p] == UInt8(ascii: "\n") else { return nil }
         guard p > start else { return nil }  // a blank line
         fieldStarts[columnCount] = recordEnd + 1
-        return p
+        return PlainRecord(end: p, integerID: integerID)
+    }
+
+    /// What the fast path's scan found: where the record's newline is (or the end of the bytes),
+    /// and its id's value when the id is a canonical integer.
+    private struct PlainRecord {
+        var end: Int
+        var integerID: UInt64?
     }
 
     /// `-?digits[.digits]` (at most 19 digits in all) at `start`, followed by `,`, CR, LF or the
@@ -242,15 +269,31 @@ private struct WorkerState: ~Copyable {
     }
 
     /// Digits at `start` appended to `mantissa` (wrapping past 19 digits; the caller counts
-    /// them), eight at a time while eight bytes remain; returns the offset of the first non-digit.
+    /// them); returns the offset of the first non-digit.
+    ///
+    /// Eight bytes at a time: one word says which bytes are not digits, and the first of those
+    /// ends the run, so a short number (the usual field) costs one load and a few multiplies with
+    /// no branch per digit. The last bytes of the buffer go one by one.
     @inline(__always)
     private static func accumulateDigits(_ base: UnsafePointer<UInt8>, from start: Int, count: Int, into mantissa: inout UInt64) -> Int {
         var p = start
         while p + 8 <= count {
             let chunk = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
-            guard DecimalParser.isEightDigits(chunk) else { break }
-            mantissa = mantissa &* 100_000_000 &+ DecimalParser.eightDigitsValue(chunk)
-            p += 8
+            // Top bit of each byte that is not '0'…'9' (see DecimalParser.isEightDigits; carries
+            // and borrows only move upwards from such a byte, so the lowest flag is exact).
+            let nonDigits = ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
+            if nonDigits == 0 {
+                mantissa = mantissa &* 100_000_000 &+ DecimalParser.eightDigitsValue(chunk)
+                p += 8
+                continue
+            }
+            let digits = nonDigits.trailingZeroBitCount >> 3
+            if digits > 0 {
+                // Move the digits to the top bytes: the zero bytes below them are leading zeros.
+                let values = (chunk &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * digits)
+                mantissa = mantissa &* powersOfTenUpTo7[digits] &+ DecimalParser.eightDigitValuesValue(values)
+            }
+            return p + digits
         }
         while p < count, case let digit = base[p] &- 0x30, digit < 10 {
             mantissa = mantissa &* 10 &+ UInt64(digit)
@@ -258,6 +301,9 @@ private struct WorkerState: ~Copyable {
         }
         return p
     }
+
+    /// 10⁰ … 10⁷ as integers.
+    private static let powersOfTenUpTo7: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
 
     /// 10⁰ … 10²², each exact in a Double.
     private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
@@ -273,12 +319,18 @@ private struct WorkerState: ~Copyable {
     /// is blank (the general path then says so).
     @inline(__always)
     private mutating func addFastRow(
-        _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int, into result: inout ChunkResult
+        _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, integerID: UInt64?, line: Int, into result: inout ChunkResult
     ) -> Bool {
         let id = fieldSpan(processor.plan.idColumn)
-        if Self.isBlank(bytes, id) { return false }
+        if integerID == nil && Self.isBlank(bytes, id) { return false }
         result.rowsRead += 1
-        if processor.trackDuplicateIDs { result.ids.record(bytes, id, line: line) }
+        if processor.trackDuplicateIDs {
+            if let integerID {
+                result.ids.record(integer: integerID, line: line)
+            } else {
+                result.ids.record(bytes, id, line: line)
+            }
+        }
         guard processor.mode == .predict else {
             result.rowsPredicted += 1
             return true

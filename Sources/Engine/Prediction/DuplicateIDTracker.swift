@@ -26,6 +26,11 @@ struct RowIDLog: Sendable {
             hashed.append((Self.hash(bytes, field), line))
             return
         }
+        record(integer: id, line: line)
+    }
+
+    /// Records a canonical integer id (already parsed) of the row on `line`.
+    mutating func record(integer id: UInt64, line: Int) {
         if let last = runs.last, id == last.firstID &+ UInt64(last.count), line == last.firstLine + last.count {
             runs[runs.count - 1].count += 1
         } else {

@@ -103,6 +103,8 @@ struct PredictionRun {
 
     /// Runs over the file; `onChunk` receives each chunk's result in file order, on the calling
     /// thread, and may stop the run by returning false.
+    ///
+    /// With one thread everything happens on the calling thread, in turn: read, process, merge.
     func run(
         reader: sending CSVChunkReader,
         first: CSVChunk,
@@ -110,10 +112,23 @@ struct PredictionRun {
         dataLine: Int,
         onChunk: (ChunkResult, inout Totals) throws(PredictionError) -> Bool
     ) throws(PredictionError) -> Totals {
-        let started = monotonicSeconds()
         let fileSize = reader.fileSize
-        let pipeline = ChunkPipeline(reader: reader, first: (first, dataStart, dataLine), window: window, workers: max(threads, 1))
         let processor = self.processor
+        if threads <= 1 {
+            var pending: ChunkPipeline.Task? = (first, dataStart, dataLine)
+            var totals = try mergeInOrder(
+                next: { () throws(FileIOError) -> ChunkResult? in
+                    var task = pending
+                    pending = nil
+                    if task == nil, let chunk = try reader.next() { task = (chunk, 0, chunk.firstLine) }
+                    return task.map { processor.process(index: $0.chunk.index, bytes: $0.chunk.bytes, start: $0.start, firstLine: $0.line) }
+                },
+                merged: {}, bytesRead: { reader.bytesRead }, fileSize: fileSize, onChunk: onChunk)
+            (totals.inputSHA256, totals.inputBytes) = (reader.finalizeSHA256(), reader.bytesRead)
+            return totals
+        }
+
+        let pipeline = ChunkPipeline(reader: reader, first: (first, dataStart, dataLine), window: window, workers: threads)
         var threads = [JoinableThread(role: "reader") { pipeline.readAll() }]
         for _ in 0..<pipeline.workers {
             threads.append(JoinableThread(role: "worker") {
@@ -122,21 +137,40 @@ struct PredictionRun {
                 }
             })
         }
-        // However the loop below ends, let the threads go before returning.
+        // However the merge ends, let the threads go before returning.
         defer {
             pipeline.cancel()
             while let thread = threads.popLast() { thread.join() }
         }
+        var index = 0
+        var totals = try mergeInOrder(
+            next: { () throws(FileIOError) -> ChunkResult? in
+                defer { index += 1 }
+                return try pipeline.result(index)
+            },
+            merged: pipeline.merged, bytesRead: { pipeline.bytesRead }, fileSize: fileSize, onChunk: onChunk)
+        (totals.inputSHA256, totals.inputBytes) = pipeline.inputDigest()
+        return totals
+    }
 
+    /// Merges chunk results in file order until `next` runs out (or `onChunk` says stop):
+    /// totals, duplicate ids, progress, cancellation.
+    private func mergeInOrder(
+        next: () throws(FileIOError) -> ChunkResult?,
+        merged: () -> Void,
+        bytesRead: () -> Int,
+        fileSize: Int?,
+        onChunk: (ChunkResult, inout Totals) throws(PredictionError) -> Bool
+    ) throws(PredictionError) -> Totals {
+        let started = monotonicSeconds()
         var totals = Totals()
         var duplicates = DuplicateIDTracker()
         let plan = processor.plan
-        var index = 0
         while true {
             if shouldStop?() == true { throw PredictionError(.cancelled, "\(input): stopped before the end (shutting down)") }
-            let next: ChunkResult?
-            do { next = try pipeline.result(index) } catch { throw PredictionError(error) }
-            guard let result = next else { break }
+            let result: ChunkResult?
+            do { result = try next() } catch { throw PredictionError(error) }
+            guard let result else { break }
             if let modelError = result.modelError { throw modelError }
             totals.add(result)
             duplicates.add(result.ids) { line in
@@ -148,13 +182,11 @@ struct PredictionRun {
                 }
             }
             guard try onChunk(result, &totals) else { return totals }
-            pipeline.merged()
-            index += 1
+            merged()
             progress?(PredictionProgress(
-                bytesRead: pipeline.bytesRead, totalBytes: fileSize, rowsRead: totals.rowsRead,
+                bytesRead: bytesRead(), totalBytes: fileSize, rowsRead: totals.rowsRead,
                 elapsedSeconds: monotonicSeconds() - started))
         }
-        (totals.inputSHA256, totals.inputBytes) = pipeline.inputDigest()
         return totals
     }
 }
@@ -162,7 +194,8 @@ struct PredictionRun {
 /// The shared state of one ``PredictionRun``: chunks read and waiting for a worker, finished
 /// chunks waiting for their turn, and the window of chunks in flight. Every lock is held only to
 /// move a value in or out.
-private final class ChunkPipeline: Sendable {
+final class ChunkPipeline: Sendable {
+    /// A chunk with where its records start and the line they start on.
     typealias Task = (chunk: CSVChunk, start: Int, line: Int)
 
     private struct Shared {
