@@ -1,49 +1,107 @@
 #!/usr/bin/env bash
-# Benchmarks (never timed tests): the engine's batch-size × threads sweep on generated sample data,
-# and, with BASELINES=1, the Python yardsticks of ../shared/bench (pandas + PyTorch, polars +
-# onnxruntime) run beside `inferwatcher predict` on the same data and model by their own script.
+# `make bench`: the speed benchmarks (never timed tests). Builds the release binary, generates the
+# inputs, measures the I/O floor, `inferwatcher predict` (1M and 10M rows, 1 and 2 threads, and
+# 10k rows start to exit), the daemon's drop-to-archive latency and, where Python can be set up,
+# the best Python stack of ../shared/bench on the same data, model and machine. Writes the
+# results into docs/PERFORMANCE.md between the "bench:begin" and "bench:end" markers.
 #
-#   make bench                          # sweep on 1M rows
-#   ROWS=10000000 make bench            # bigger input
-#   BASELINES=1 SIZES="1M 10M" make bench   # plus the Python baselines (installs their venv once)
+#   make bench                         # everything (first run: builds, generates data, makes a venv)
+#   BASELINES=0 make bench             # skip the Python baselines
+#   RUNS=5 SIZES="1M" make bench       # more runs, smaller inputs
+#   BENCH_DIR=/big/disk make bench     # where data, outputs and the venv go (default /tmp/inferwatcher-bench)
 #
-# Results print as markdown tables; copy them into docs/PERFORMANCE.md with the date and machine.
+# Method: every run is a fresh process under /usr/bin/time (wall = start to exit, peak RSS); the
+# input is warm in the page cache; before each run dirty pages are synced and the previous output
+# removed, so no run pays for another's writeback. Each figure is the median of RUNS runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
-swift build -c release --product inferwatcher
+root=$(pwd)
+scripts/setup.sh >&2
+swift build -c release --product inferwatcher >&2
 bin=$(swift build -c release --show-bin-path)/inferwatcher
 work=${BENCH_DIR:-/tmp/inferwatcher-bench}
-mkdir -p "$work"
-rows=${ROWS:-1000000}
-input=$work/input_$rows.csv
-[ -f "$input" ] || "$bin" sample-data --rows "$rows" --seed 42 --output "$input"
-bytes=$(stat -c %s "$input")
+runs=${RUNS:-3}
+sizes=${SIZES:-"1M 10M"}
+shared=$root/../shared/bench
+mkdir -p "$work/data" "$work/out"
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F)"
-echo "input: $rows rows, $bytes bytes; model examples/model.onnx; predict --include-features"
-echo
-echo "| batch | threads | wall s | rows/s | MB/s in | peak RSS MB |"
-echo "|---|---|---|---|---|---|"
-for batch in ${BATCHES:-256 1024 4096 16384}; do
-    for threads in ${THREADS:-1 2}; do
-        best=""
-        for _ in $(seq 1 "${RUNS:-3}"); do
-            /usr/bin/time -f "%e %M" -o "$work/time.txt" "$bin" predict --input "$input" --output "$work/out.csv" \
-                --model examples/model.onnx --include-features --batch-size "$batch" --threads "$threads" --quiet
-            read -r wall rss < "$work/time.txt"
-            if [ -z "$best" ] || awk "BEGIN{exit !($wall < ${best%% *})}"; then best="$wall $rss"; fi
-        done
-        read -r wall rss <<< "$best"
-        awk -v b="$batch" -v t="$threads" -v w="$wall" -v r="$rss" -v n="$rows" -v s="$bytes" \
-            'BEGIN{printf "| %d | %d | %.2f | %d | %.1f | %d |\n", b, t, w, n / w, s / 1e6 / w, r / 1024}'
+# The yardsticks' model and data generator when ../shared/bench is here; ours otherwise.
+if [ -f "$shared/models/model.onnx" ]; then model=$shared/models/model.onnx; else model=$root/examples/model.onnx; fi
+rows_of() { case $1 in 10k) echo 10000;; 100k) echo 100000;; 1M) echo 1000000;; 10M) echo 10000000;; *) echo "$1";; esac; }
+generate() {  # generate SIZE -> path of the input
+    local f=$work/data/input_$1.csv
+    if [ ! -f "$f" ]; then
+        if [ -f "$shared/gen_data.py" ] && python3 -c 'import numpy, pandas' 2>/dev/null; then
+            python3 "$shared/gen_data.py" "$(rows_of "$1")" "$f.tmp" >&2
+        else
+            "$bin" sample-data --rows "$(rows_of "$1")" --seed 42 --output "$f.tmp"
+        fi
+        mv "$f.tmp" "$f"
+    fi
+    echo "$f"
+}
+for s in 10k $sizes; do generate "$s" > /dev/null; done
+largest=$(echo $sizes | awk '{print $NF}')
+
+results=$work/results.tsv
+printf 'name\tsize\tthreads\twall_s\trss_mb\tuser_s\tsys_s\n' > "$results"
+
+# timed NAME SIZE THREADS OUTPUT CMD... : RUNS fresh runs, records the median wall (with its RSS).
+# OUTPUT is removed before each run ("-": nothing to remove).
+timed() {
+    local name=$1 size=$2 threads=$3 output=$4; shift 4
+    local tfile=$work/time.txt lines=()
+    for _ in $(seq 1 "$runs"); do
+        [ "$output" = - ] || rm -f "$output"
+        sync
+        /usr/bin/time -f "%e %M %U %S" -o "$tfile" "$@" > "$work/last.log" 2>&1 \
+            || { echo "FAILED: $*" >&2; cat "$work/last.log" >&2; exit 1; }
+        lines+=("$(tail -1 "$tfile")")
     done
-done
+    printf '%s\n' "${lines[@]}" | sort -n | awk -v n="$name" -v s="$size" -v t="$threads" -v runs="$runs" \
+        'NR == int((runs + 1) / 2) {printf "%s\t%s\t%s\t%.2f\t%.0f\t%.2f\t%.2f\n", n, s, t, $1, $2 / 1024, $3, $4}' \
+        | tee -a "$results" >&2
+}
+predict() {  # predict SIZE THREADS
+    timed inferwatcher "$1" "$2" "$work/out/iw_$1.csv" "$bin" predict --input "$work/data/input_$1.csv" \
+        --output "$work/out/iw_$1.csv" --model "$model" --id-column user_id --include-features --threads "$2" --quiet
+}
 
-if [ "${BASELINES:-0}" = 1 ]; then
-    [ -x ../shared/bench/run_bench.sh ] || { echo "no ../shared/bench/run_bench.sh here" >&2; exit 1; }
-    echo
-    INFERWATCHER=$bin PIPELINES="${PIPELINES:-inferwatcher best_python}" BENCH_DIR="$work/baselines" \
-        SIZES="${SIZES:-1M}" RUNS="${RUNS:-3}" ../shared/bench/run_bench.sh
-    cat "$work/baselines/results.md"
+for s in $sizes; do predict "$s" 1; predict "$s" 2; done
+# The I/O floor: read the input and write a file of our output's size, 1 MiB at a time (dd).
+"$bin" predict --input "$work/data/input_$largest.csv" --output "$work/out/reference.csv" --model "$model" \
+    --id-column user_id --include-features --quiet
+timed read_input "$largest" 1 - dd if="$work/data/input_$largest.csv" of=/dev/null bs=1M status=none
+timed write_output "$largest" 1 "$work/out/floor.csv" dd if="$work/out/reference.csv" of="$work/out/floor.csv" bs=1M status=none
+# Small files: start to exit.
+runs_saved=$runs; runs=$(( runs < 5 ? 5 : runs ))
+predict 10k 2
+runs=$runs_saved
+# The daemon: a 10k-row file renamed into incoming/ until its report is archived.
+latency=$(python3 scripts/bench/daemon_latency.py "$bin" "$model" "$work/data/input_10k.csv" "$work/daemon" \
+    --runs "$(( runs < 5 ? 5 : runs ))" | tail -1)
+echo "daemon: $latency" >&2
+
+# The best Python stack (polars + onnxruntime), plain and streamed in 1M-row chunks; the faster counts.
+baseline=""
+if [ "${BASELINES:-1}" != 0 ] && [ -f "$shared/best_python_pipeline.py" ]; then
+    venv=$work/venv
+    [ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q numpy polars pyarrow onnxruntime; } >&2
+    if "$venv/bin/python" -c 'import polars, onnxruntime' 2>/dev/null; then
+        for s in $sizes; do
+            timed best_python "$s" 2 "$work/out/py_$s.csv" "$venv/bin/python" "$shared/best_python_pipeline.py" \
+                --input "$work/data/input_$s.csv" --output "$work/out/py_$s.csv" --model "$model"
+            timed best_python_chunked_1M "$s" 2 "$work/out/py_$s.csv" "$venv/bin/python" "$shared/best_python_pipeline.py" \
+                --input "$work/data/input_$s.csv" --output "$work/out/py_$s.csv" --model "$model" --chunksize 1000000
+        done
+        baseline=$("$venv/bin/python" "$shared/compare_outputs.py" "$work/out/iw_$(echo $sizes | awk '{print $1}').csv" \
+            "$work/out/py_$(echo $sizes | awk '{print $1}').csv" 2>&1 | tail -1)
+    fi
 fi
+
+python3 scripts/bench/write_report.py "$results" docs/PERFORMANCE.md \
+    --machine "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)" \
+    --engine "inferwatcher $("$bin" --version), $("$bin" model inspect "$model" | sed -n 's/^matrix kernels: //p')" \
+    --input "$work/data" --model "$model" --daemon "$latency" --compare "$baseline" \
+    --command "make bench (RUNS=$runs SIZES=\"$sizes\" BASELINES=${BASELINES:-1})"
+echo "wrote docs/PERFORMANCE.md" >&2

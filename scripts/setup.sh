@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing inferwatcher needs on a fresh Debian 12 machine with the
 # Swift 6.3 toolchain. Idempotent: installs only what is missing.
-#   system libraries: OpenBLAS (Gemm/MatMul), libsystemd (notify + journal), OpenSSL libcrypto (SHA-256)
+#   system libraries: OpenBLAS (the Gemm/MatMul fallback), libsystemd (notify + journal), OpenSSL
+#                     libcrypto (SHA-256), zstd and zlib (archived inputs)
 #   test oracles:     onnxruntime + numpy (model outputs), pandas (report statistics)
 set -euo pipefail
 
 # build: the C libraries; tests: zstd (archive checks), systemd (systemd-analyze, the e2e sandbox),
-# dpkg-dev, binutils and lintian (the Debian package).
-apt_packages=(libopenblas0 libsystemd-dev libssl-dev libzstd-dev zlib1g-dev pkg-config zstd systemd dpkg-dev binutils lintian)
+# dpkg-dev, binutils and lintian (the Debian package); make bench: time and python3-venv.
+apt_packages=(libopenblas0 libsystemd-dev libssl-dev libzstd-dev zlib1g-dev pkg-config zstd systemd dpkg-dev binutils lintian
+    time python3-venv)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

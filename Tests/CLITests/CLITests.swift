@@ -117,6 +117,7 @@ struct CLITests {
         #expect(result.stdout.contains("Gemm"))
         #expect(result.stdout.contains("feature_columns"))
         #expect(result.stdout.contains("features"))
+        #expect(result.stdout.contains("matrix kernels: "))
         let unsupported = try CLI.run(["model", "inspect", CLI.fixtureModel("unsupported_ops")])
         #expect(unsupported.status == 1)
         #expect(unsupported.stdout.contains("TopK"))

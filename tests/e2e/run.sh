@@ -22,7 +22,7 @@ ARCHIVE=/var/lib/inferwatcher/archive/default
 STATUS_JSON=/var/lib/inferwatcher/state/status.json
 STAGING=/var/spool/inferwatcher/e2e-staging   # same file system as incoming/: mv is an atomic rename
 CONFIG=/etc/inferwatcher/inferwatcher.yaml
-BIG_ROWS=${E2E_BIG_ROWS:-2000000}             # ~98 MB, a job of several seconds: long enough to act mid-job
+BIG_ROWS=${E2E_BIG_ROWS:-6000000}             # ~290 MB on one worker thread: a job of seconds, long enough to act mid-job
 MSG_STARTED=0335cdbcfaa84922b96a543d290f6813
 MSG_SUCCEEDED=235f12b688e74207a949d9ad474d2bc1
 MSG_QUARANTINED=7154a0bac0164a19b3ea4def000a4af6
@@ -109,11 +109,13 @@ setup() {
 	sbx cp "$REPO/systemd/inferwatcher.catalog" /usr/lib/systemd/catalog/inferwatcher.catalog
 	sb journalctl --update-catalog
 	# The shipped configuration with test timings: files settle in 0.5 s, and a stop abandons running
-	# jobs after 250 ms (check i needs the big job to be still running by then).
+	# jobs after 250 ms (check i needs the big job to be still running by then); one worker thread,
+	# so that the big job lasts seconds (the engine predicts millions of rows a second).
 	sb mkdir -p /etc/inferwatcher
-	sed -e 's/^\( *settle:\) 2s/\1 500ms/' -e 's/^\(stop_timeout:\) 30s/\1 250ms/' "$REPO/systemd/inferwatcher.yaml" |
-		sb sh -c "cat >$CONFIG"
-	sb grep -q 'settle: 500ms' "$CONFIG" && sb grep -q 'stop_timeout: 250ms' "$CONFIG" || why "could not adapt the shipped config"
+	sed -e 's/^\( *settle:\) 2s/\1 500ms/' -e 's/^\(stop_timeout:\) 30s/\1 250ms/' -e 's/^\( *threads:\) 0 /\1 1 /' \
+		"$REPO/systemd/inferwatcher.yaml" | sb sh -c "cat >$CONFIG"
+	sb grep -q 'settle: 500ms' "$CONFIG" && sb grep -q 'stop_timeout: 250ms' "$CONFIG" && sb grep -q 'threads: 1 ' "$CONFIG" ||
+		why "could not adapt the shipped config"
 	sb inferwatcher check-config --config "$CONFIG" >/dev/null
 	sbx cp "$REPO/examples/model.onnx" /var/lib/inferwatcher/models/model.onnx
 	sb chown inferwatcher:inferwatcher /var/lib/inferwatcher/models/model.onnx

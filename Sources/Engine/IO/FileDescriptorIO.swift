@@ -116,11 +116,12 @@ final class AtomicOutputFile {
         }
     }
 
-    /// Writes all of `bytes`.
+    /// Writes all of a worker's formatted bytes.
     func write(_ block: ByteBlock) throws(FileIOError) {
         try block.withBytes { bytes throws(FileIOError) in try write(bytes) }
     }
 
+    /// Writes all of `bytes`.
     func write(_ bytes: [UInt8]) throws(FileIOError) {
         let outcome = bytes.withUnsafeBytes { raw in Result { () throws(FileIOError) in try write(raw) } }
         try outcome.get()

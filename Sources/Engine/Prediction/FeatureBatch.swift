@@ -1,7 +1,7 @@
 /// Feature values for a batch of rows, column-major: all rows of feature 0, then feature 1, ...
 ///
-/// Column-major keeps each feature's values contiguous while a CSV chunk is parsed; the model
-/// gets a row-major copy via ``rowMajor()``.
+/// The in-memory API's batch (`predict(batch:)`, the Python original's `predict_batch`); the model
+/// gets a row-major copy via ``rowMajor()``. (CSV runs parse straight into row-major batches.)
 public struct FeatureBatch: Sendable {
     /// Number of features per row.
     public let featureCount: Int

@@ -18,9 +18,10 @@ public struct PredictionOptions: Sendable {
     public var threads = 0
     /// How to read the model's output.
     public var outputKind = OutputKindOption.auto
-    /// Warn about ids seen twice in one file (costs memory proportional to the rows).
+    /// Warn about ids seen twice in one file. Integer ids numbered in order cost a few bytes in
+    /// all; ids in random order or text ids cost up to 16 bytes a row.
     public var detectDuplicateIDs = true
-    /// Bytes per chunk handed to a worker.
+    /// Bytes per chunk handed to a worker; memory is about `(2 × threads + 1) × 3 ×` this.
     public var chunkBytes = 1 << 20
 
     /// Rows per model call when none is configured: measured on the bundled 10→64→32→1 MLP,

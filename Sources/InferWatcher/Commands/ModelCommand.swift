@@ -45,6 +45,7 @@ struct ModelCommand: ParsableCommand {
                 throw CLIFailure(status: 1, message: "\(path) needs --output-kind (see above)")
             }
             Standard.output.write("status: \(verdict)\n")
+            Standard.output.write("matrix kernels: \(ONNXModel.matrixKernels)\n")
         }
     }
 }

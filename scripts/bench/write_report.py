@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Turns scripts/bench.sh's results.tsv into the tables of docs/PERFORMANCE.md.
+
+    write_report.py RESULTS.tsv docs/PERFORMANCE.md --machine M --engine E --input DIR --model PATH
+                    --daemon JSON --compare TEXT --command CMD
+
+Replaces the text between "<!-- bench:begin -->" and "<!-- bench:end -->" (appends the block if
+the markers are missing), leaving the hand-written history around it alone. Standard library only.
+"""
+import argparse
+import csv
+import datetime
+import json
+import os
+import sys
+
+ROWS = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results")
+    ap.add_argument("doc")
+    for name in ("machine", "engine", "input", "model", "daemon", "compare", "command"):
+        ap.add_argument("--" + name, default="")
+    args = ap.parse_args()
+
+    runs = list(csv.DictReader(open(args.results), delimiter="\t"))
+    find = lambda name, size, threads=None: next(
+        (r for r in runs if r["name"] == name and r["size"] == size and (threads is None or r["threads"] == str(threads))), None)
+    size_bytes = lambda size: os.path.getsize(os.path.join(args.input, f"input_{size}.csv"))
+    sizes = [r["size"] for r in runs if r["name"] == "inferwatcher" and r["size"] != "10k"]
+    sizes = sorted(set(sizes), key=lambda s: ROWS.get(s, 0))
+    largest = sizes[-1]
+
+    lines = [BEGIN, "", f"## Latest run: {datetime.date.today().isoformat()}", ""]
+    lines += [f"- machine: {args.machine}", f"- engine: {args.engine}", f"- model: `{args.model}`",
+              f"- input: `{args.input}` ({', '.join(f'{s} = {size_bytes(s):,} bytes' for s in sizes)})",
+              f"- command: `{args.command}`",
+              "- method: fresh process per run under /usr/bin/time, input warm in the page cache, `sync` and the old output"
+              " removed before each run; median of the runs. MB/s = input bytes / wall.", ""]
+    lines += ["| what | rows | threads | wall s | rows/s | MB/s in | peak RSS MB | user s | sys s |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        rows = ROWS.get(r["size"], 0)
+        wall = float(r["wall_s"])
+        nbytes = size_bytes(r["size"]) if r["name"] != "write_output" else 0
+        rate = f"{rows / wall:,.0f}" if r["name"] not in ("read_input", "write_output") and wall > 0 else ""
+        mbs = f"{nbytes / 1e6 / wall:,.1f}" if nbytes and wall > 0 else ""
+        lines.append(f"| {r['name']} | {r['size']} | {r['threads']} | {wall:.2f} | {rate} | {mbs} | {r['rss_mb']} | {r['user_s']} | {r['sys_s']} |")
+    lines.append("")
+
+    ours = find("inferwatcher", largest, 2)
+    ours1 = find("inferwatcher", largest, 1)
+    checks = []
+    python = [r for r in (find("best_python", largest), find("best_python_chunked_1M", largest)) if r]
+    if python and ours:
+        best = min(python, key=lambda r: float(r["wall_s"]))
+        ratio = float(best["wall_s"]) / float(ours["wall_s"])
+        checks.append((f"{largest}: throughput vs best Python ({best['name']}, {best['wall_s']} s)", f"{ratio:.2f}×", "≥ 5×", ratio >= 5))
+    else:
+        checks.append((f"{largest}: throughput vs best Python", "not measured (no Python baseline here)", "≥ 5×", None))
+    read, write = find("read_input", largest), find("write_output", largest)
+    if read and write and ours:
+        floor = float(read["wall_s"]) + float(write["wall_s"])
+        ratio = float(ours["wall_s"]) / floor
+        checks.append((f"{largest}: wall vs I/O floor (read {read['wall_s']} s + write {write['wall_s']} s)", f"{ratio:.2f}×", "≤ 1.5×", ratio <= 1.5))
+    if ours:
+        checks.append((f"{largest}: peak RSS", f"{ours['rss_mb']} MB", "≤ 64 MB", float(ours["rss_mb"]) <= 64))
+    small = find("inferwatcher", sizes[0], 2)
+    if small and ours and small is not ours:
+        ratio = float(ours["rss_mb"]) / float(small["rss_mb"])
+        checks.append((f"peak RSS {largest} / {sizes[0]}", f"{ratio:.2f}", "within 10 %", abs(ratio - 1) <= 0.10))
+    if ours and ours1:
+        ratio = float(ours1["wall_s"]) / float(ours["wall_s"])
+        checks.append((f"{largest}: 2 threads vs 1", f"{ratio:.2f}×", "≥ 1.8×", ratio >= 1.8))
+    tiny = find("inferwatcher", "10k", 2)
+    if tiny:
+        checks.append(("10k rows, start to exit", f"{float(tiny['wall_s']) * 1000:.0f} ms", "≤ 50 ms", float(tiny["wall_s"]) <= 0.05))
+    if args.daemon:
+        d = json.loads(args.daemon)
+        checks.append((f"daemon: 10k-row file renamed in → report archived (median {d['median_ms']} ms, settle {d['settle_ms']} ms)",
+                       f"settle + {d['over_settle_ms']} ms", "settle + 50 ms", d["over_settle_ms"] <= 50))
+    lines += ["| target | measured | goal | met |", "|---|---|---|---|"]
+    for what, measured, goal, met in checks:
+        lines.append(f"| {what} | {measured} | {goal} | {'—' if met is None else 'yes' if met else '**no**'} |")
+    if args.compare:
+        lines += ["", f"Same answers as the Python stack on {sizes[0]}: `{args.compare}`"]
+    lines += ["", END]
+
+    text = open(args.doc).read() if os.path.exists(args.doc) else "# Performance\n"
+    block = "\n".join(lines)
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    open(args.doc, "w").write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
