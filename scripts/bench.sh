@@ -22,7 +22,7 @@ bin=$(swift build -c release --show-bin-path)/inferwatcher
 work=${BENCH_DIR:-/tmp/inferwatcher-bench}
 runs=${RUNS:-3}
 sizes=${SIZES:-"1M 10M"}
-shared=$root/../shared/bench
+shared=$(cd "$root/.." && pwd)/shared/bench
 mkdir -p "$work/data" "$work/out"
 
 # The yardsticks' model and data generator when ../shared/bench is here; ours otherwise.

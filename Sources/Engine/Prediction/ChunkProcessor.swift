@@ -62,7 +62,7 @@ private struct PendingRow {
     var line: Int
     var recordStart: Int
     var recordEnd: Int
-    /// Read by the fast path: its kept spans are the id and then one span per echoed run
+    /// Taken by the fast path: its kept spans are the id and then one span per echoed run
     /// (verbatim bytes, commas included); otherwise the id and one span per echoed column.
     var unquoted: Bool
 }

@@ -24,8 +24,9 @@ public struct PredictionOptions: Sendable {
     /// Bytes per chunk handed to a worker; memory is about `(2 × threads + 1) × 3 ×` this.
     public var chunkBytes = 1 << 20
 
-    /// Rows per model call when none is configured: measured on the bundled 10→64→32→1 MLP,
-    /// see docs/PERFORMANCE.md.
+    /// Rows per model call when none is configured. With the small-GEMM kernels 256, 1024 and 4096
+    /// measure the same within noise on the yardsticks' 10 → 64 → 32 → 1 MLP (docs/PERFORMANCE.md);
+    /// 1024 keeps a batch's hidden layer (1024 × 64 floats) in L2.
     public static let defaultBatchSize = 1024
 
     /// Replaces the run's start time in the timestamp column (tests compare outputs byte for byte).
