@@ -46,7 +46,35 @@ struct GraphCompiler {
             }
         }
         let remaining = try fold(compiled, into: &constants)
-        return makePlan(remaining, constants: constants)
+        return makePlan(fuseRelu(remaining), constants: constants)
+    }
+
+    /// Folds each Relu that is the only reader of a Gemm's output into that Gemm (the dense
+    /// layer + activation of every MLP), unless the Gemm's output is the graph's output.
+    private func fuseRelu(
+        _ nodes: [(node: Onnx_NodeProto, kernel: any OperatorKernel)]
+    ) -> [(node: Onnx_NodeProto, kernel: any OperatorKernel)] {
+        var readers: [String: Int] = [:]
+        for entry in nodes {
+            for name in entry.node.input where !name.isEmpty { readers[name, default: 0] += 1 }
+        }
+        var fused = nodes
+        var removed = Set<Int>()
+        for (index, entry) in nodes.enumerated() {
+            guard var gemm = entry.kernel as? GemmKernel, !gemm.fusedRelu, entry.node.output.count == 1 else { continue }
+            let value = entry.node.output[0]
+            guard value != interface.outputName, readers[value] == 1,
+                let reluIndex = nodes.indices.first(where: { nodes[$0].node.input.contains(value) }),
+                nodes[reluIndex].node.opType == "Relu", nodes[reluIndex].node.domain.isEmpty || nodes[reluIndex].node.domain == "ai.onnx",
+                nodes[reluIndex].node.output.count == 1
+            else { continue }
+            gemm.fusedRelu = true
+            var node = entry.node
+            node.output = nodes[reluIndex].node.output
+            fused[index] = (node, gemm)
+            removed.insert(reluIndex)
+        }
+        return fused.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
     }
 
     /// Node indices in an order where every node comes after the nodes it reads from (stable for sorted graphs).

@@ -92,4 +92,31 @@ struct MatrixOperatorTests {
         #expect(y.shape == [2, 3])
         #expect(y.floats == [0, 0, 0, 0, 0, 0])
     }
+
+    @Test("a Relu that is a Gemm's only reader is folded into it, with the same bits")
+    func reluFusion() throws {
+        func graph(extraReader: Bool) -> TestGraph {
+            var graph = TestGraph(features: 3, outputWidth: 2)
+            graph.initializer("w1", [0.5, -1, 2, 1.5, -0.25, 0.75, -2, 1, 0.3, 0.1, -0.6, 0.9], shape: [4, 3])
+            graph.initializer("b1", [0.1, -0.2, 0.3, -0.4], shape: [4])
+            graph.initializer("w2", [1, -1, 0.5, 2, -0.5, 1, 0.25, -2], shape: [4, 2])
+            graph.node("Gemm", ["x", "w1", "b1"], ["h"], name: "fc1", [Attr.int("transB", 1)])
+            graph.node("Relu", ["h"], ["a"], name: "relu1")
+            // A second reader of h (even one the output doesn't need) keeps the Relu separate.
+            if extraReader { graph.node("Identity", ["h"], ["h_copy"], name: "keep") }
+            graph.node("MatMul", ["a", "w2"], ["y"], name: "fc2")
+            return graph
+        }
+        let fused = try graph(extraReader: false).load()
+        let separate = try graph(extraReader: true).load()
+        #expect(fused.plan.steps.map(\.opType) == ["Gemm", "MatMul"])
+        #expect(separate.plan.steps.map(\.opType) == ["Gemm", "Relu", "MatMul"])
+        var generator = SplitMix64(seed: 17)
+        var rows = (0..<600).map { _ in Float(Int(generator.next() % 2001) - 1000) / 100 }
+        rows[4] = .nan
+        let a = try rows.withUnsafeBufferPointer { buffer throws(ModelError) in try fused.predict(buffer, rows: 200) }
+        let b = try rows.withUnsafeBufferPointer { buffer throws(ModelError) in try separate.predict(buffer, rows: 200) }
+        #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
+        #expect(a.contains { $0 != 0 })
+    }
 }

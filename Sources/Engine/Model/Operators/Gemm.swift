@@ -62,6 +62,9 @@ struct GemmKernel: OperatorKernel {
     let beta: Float
     let transposeA: Bool
     let transposeB: Bool
+    /// A following Relu, folded in by ``GraphCompiler`` (applied while the output is in cache,
+    /// instead of a separate pass over a new tensor).
+    var fusedRelu = false
 
     func run(_ inputs: inout KernelInputs) throws(OperatorError) -> [Tensor] {
         let a = try inputs.floatInput(0)
@@ -102,6 +105,14 @@ struct GemmKernel: OperatorKernel {
                         alpha: alpha,
                         beta: bias == nil ? 0 : 1
                     )
+                }
+            }
+            if fusedRelu, let base = out.baseAddress {
+                // Exactly the Relu kernel: x > 0 ? x : 0 (NaN and -0 become +0), as a select
+                // rather than a branch (half the values are negative: a branch mispredicts).
+                for i in 0..<(m * n) {
+                    let value = base[i]
+                    base[i] = value > 0 ? value : 0
                 }
             }
             initialized = m * n
