@@ -176,7 +176,7 @@ private struct WorkerState: ~Copyable {
             fieldStarts[column] = p
             let feature = featureSlots[column]
             if feature >= 0 {
-                guard let (value, end) = Self.parsePlainNumber(base, from: p, count: count) else { return nil }
+                guard let (value, end) = Self.parsePlainNumber(bytes, from: p) else { return nil }
                 row[feature] = value
                 p = end
                 if column + 1 < columnCount {
@@ -188,7 +188,7 @@ private struct WorkerState: ~Copyable {
             if column == idColumn {
                 // A canonical integer id (1–18 digits, no leading zero) is read as it is skipped.
                 var value: UInt64 = 0
-                let end = Self.accumulateDigits(base, from: p, count: count, into: &value)
+                let end = DecimalParser.accumulateDigits(bytes, from: p, to: count, into: &value)
                 let digits = end - p
                 if digits >= 1 && digits <= 18 && (digits == 1 || base[p] != UInt8(ascii: "0"))
                     && (end == count || base[end] == UInt8(ascii: ",") || base[end] == UInt8(ascii: "\n"))
@@ -232,82 +232,32 @@ private struct WorkerState: ~Copyable {
     /// end: its value rounded to Float (through the correctly rounded Double, as the general path
     /// does) and the offset after it; nil for anything else or a value Float can't hold.
     @inline(__always)
-    private static func parsePlainNumber(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> (Float, Int)? {
+    private static func parsePlainNumber(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
+        let count = bytes.count
         var p = start
-        let negative = p < count && base[p] == UInt8(ascii: "-")
+        let negative = p < count && bytes[p] == UInt8(ascii: "-")
         if negative { p += 1 }
         var mantissa: UInt64 = 0
         let integerStart = p
-        p = accumulateDigits(base, from: p, count: count, into: &mantissa)
+        p = DecimalParser.accumulateDigits(bytes, from: p, to: count, into: &mantissa)
         var digits = p - integerStart
         var exponent = 0
-        if p < count && base[p] == UInt8(ascii: ".") {
+        if p < count && bytes[p] == UInt8(ascii: ".") {
             p += 1
             let fractionStart = p
-            p = accumulateDigits(base, from: p, count: count, into: &mantissa)
+            p = DecimalParser.accumulateDigits(bytes, from: p, to: count, into: &mantissa)
             digits += p - fractionStart
             exponent = fractionStart - p
         }
         guard digits > 0 && digits <= 19 else { return nil }
         if p < count {
-            let next = base[p]
+            let next = bytes[p]
             guard next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r") else { return nil }
         }
-        let magnitude: Double
-        if mantissa == 0 {
-            magnitude = 0
-        } else if mantissa <= 1 << 53 && exponent >= -22 {
-            magnitude = exponent == 0 ? Double(mantissa) : Double(mantissa) / exactPowersOfTen[-exponent]
-        } else if let bits = DecimalParser.eiselLemire(mantissa, exponent) {
-            magnitude = Double(bitPattern: bits)
-        } else {
-            return nil
-        }
+        guard let magnitude = DecimalParser.exactMagnitude(mantissa, exponent) else { return nil }
         let value = Float(negative ? -magnitude : magnitude)
         guard value.isFinite else { return nil }
         return (value, p)
-    }
-
-    /// Digits at `start` appended to `mantissa` (wrapping past 19 digits; the caller counts
-    /// them); returns the offset of the first non-digit.
-    ///
-    /// Eight bytes at a time: one word says which bytes are not digits, and the first of those
-    /// ends the run, so a short number (the usual field) costs one load and a few multiplies with
-    /// no branch per digit. The last bytes of the buffer go one by one.
-    @inline(__always)
-    private static func accumulateDigits(_ base: UnsafePointer<UInt8>, from start: Int, count: Int, into mantissa: inout UInt64) -> Int {
-        var p = start
-        while p + 8 <= count {
-            let chunk = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
-            // Top bit of each byte that is not '0'…'9' (see DecimalParser.isEightDigits; carries
-            // and borrows only move upwards from such a byte, so the lowest flag is exact).
-            let nonDigits = ((chunk &+ 0x4646_4646_4646_4646) | (chunk &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
-            if nonDigits == 0 {
-                mantissa = mantissa &* 100_000_000 &+ DecimalParser.eightDigitsValue(chunk)
-                p += 8
-                continue
-            }
-            let digits = nonDigits.trailingZeroBitCount >> 3
-            if digits > 0 {
-                // Move the digits to the top bytes: the zero bytes below them are leading zeros.
-                let values = (chunk &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * digits)
-                mantissa = mantissa &* powersOfTenUpTo7[digits] &+ DecimalParser.eightDigitValuesValue(values)
-            }
-            return p + digits
-        }
-        while p < count, case let digit = base[p] &- 0x30, digit < 10 {
-            mantissa = mantissa &* 10 &+ UInt64(digit)
-            p += 1
-        }
-        return p
-    }
-
-    /// 10⁰ … 10⁷ as integers.
-    private static let powersOfTenUpTo7: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
-
-    /// 10⁰ … 10²², each exact in a Double.
-    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
-        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
     }
 
     @inline(__always)

@@ -73,7 +73,7 @@ struct DecimalParserTests {
         #expect(parseNumber("9007199254740993") == .number(9007199254740992))
     }
 
-    @Test("the 8- and 4-digit SWAR helpers agree with a byte-by-byte check")
+    @Test("the eight-digit SWAR helpers and the digit-run reader agree with a byte-by-byte check")
     func eightDigitHelpers() {
         var generator = SplitMix64(seed: 11)
         let interesting: [UInt8] = [0x00, 0x2F, 0x30, 0x35, 0x39, 0x3A, 0x7F, 0x80, 0xAF, 0xB0, 0xB9, 0xBA, 0xC9, 0xCA, 0xFF]
@@ -92,19 +92,23 @@ struct DecimalParserTests {
             if DecimalParser.isEightDigits(chunk) != allDigits { failures += 1 }
             let expectedValue = bytes.reduce(UInt64(0)) { $0 * 10 + UInt64($1 &- 0x30) }
             if allDigits && DecimalParser.eightDigitsValue(chunk) != expectedValue { failures += 1 }
-            // The low four bytes as the four-digit variant sees them.
-            let firstFour = Array(bytes[..<4])
-            let fourDigits = firstFour.allSatisfy { (0x30...0x39).contains($0) }
-            if DecimalParser.isFourDigits(UInt32(truncatingIfNeeded: chunk)) != fourDigits { failures += 1 }
-            let expectedFour = firstFour.reduce(UInt64(0)) { $0 * 10 + UInt64($1 &- 0x30) }
-            if fourDigits && DecimalParser.fourDigitsValue(UInt32(truncatingIfNeeded: chunk)) != expectedFour { failures += 1 }
+            // The lowest non-digit flag is exactly the first non-digit, and the digits before it
+            // are read as one number.
+            let run = bytes.firstIndex { !(0x30...0x39).contains($0) } ?? 8
+            let flags = DecimalParser.nonDigitBytes(chunk)
+            if (flags == 0 ? 8 : flags.trailingZeroBitCount >> 3) != run { failures += 1 }
+            var mantissa: UInt64 = 0
+            let end = bytes.withUnsafeBufferPointer { DecimalParser.accumulateDigits($0, from: 0, to: 8, into: &mantissa) }
+            let expectedRun = bytes[..<run].reduce(UInt64(0)) { $0 * 10 + UInt64($1 &- 0x30) }
+            if end != run || mantissa != expectedRun { failures += 1 }
         }
         #expect(failures == 0)
         #expect(DecimalParser.eightDigitsValue(0x3938_3736_3534_3332) == 23_456_789)  // "23456789"
         #expect(DecimalParser.eightDigitsValue(0x3030_3030_3030_3030) == 0)
         #expect(DecimalParser.eightDigitsValue(0x3939_3939_3939_3939) == 99_999_999)
-        #expect(DecimalParser.fourDigitsValue(0x3635_3433) == 3456)  // "3456"
-        #expect(DecimalParser.fourDigitsValue(0x3939_3939) == 9999)
+        var mantissa: UInt64 = 7
+        let end = Array("3456,789".utf8).withUnsafeBufferPointer { DecimalParser.accumulateDigits($0, from: 0, to: 8, into: &mantissa) }
+        #expect(end == 4 && mantissa == 73456)
     }
 
     @Test("known hard cases match strtod")
