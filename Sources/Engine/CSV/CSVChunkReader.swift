@@ -66,13 +66,12 @@ final class CSVChunkReader {
                 if atEnd { return nil }
                 continue
             }
-            // One pass counts quotes and newlines; with no quotes (the usual case) the last
-            // newline is the cut and no second pass is needed.
+            // One pass counts quotes and newlines; the cut is then found from the end.
             let (quotes, newlines) = Self.countQuotesAndNewlines(pending)
             let cut: Int
             if atEnd {
                 cut = pending.count
-            } else if let boundary = quotes == 0 ? Self.lastNewline(in: pending) : Self.lastRecordBoundary(in: pending) {
+            } else if let boundary = Self.lastRecordBoundary(in: pending, quotes: quotes) {
                 cut = boundary + 1
             } else {
                 continue  // one record longer than what we hold: read more
@@ -97,32 +96,22 @@ final class CSVChunkReader {
     /// SHA-256 of every byte read (byte-order mark included); call once, after the last chunk.
     func finalizeSHA256() -> String { hasher.finalizeHex() }
 
-    /// Index of the last newline that ends a record, or nil if there is none.
-    static func lastRecordBoundary(in bytes: [UInt8]) -> Int? {
+    /// Index of the last newline that ends a record, or nil if there is none; `quotes` is the
+    /// number of quote bytes in `bytes` (from ``countQuotesAndNewlines(_:)``).
+    static func lastRecordBoundary(in bytes: [UInt8], quotes: Int) -> Int? {
         bytes.withUnsafeBufferPointer { buffer -> Int? in
             var quotesAfter = 0
-            var totalQuotes = 0
-            for byte in buffer where byte == UInt8(ascii: "\"") { totalQuotes += 1 }
             var position = buffer.count - 1
             while position >= 0 {
                 let byte = buffer[position]
                 if byte == UInt8(ascii: "\n") {
-                    if (totalQuotes - quotesAfter) & 1 == 0 { return position }
+                    if (quotes - quotesAfter) & 1 == 0 { return position }
                 } else if byte == UInt8(ascii: "\"") {
                     quotesAfter += 1
                 }
                 position -= 1
             }
             return nil
-        }
-    }
-
-    /// Offset of the last newline, or nil.
-    static func lastNewline(in bytes: [UInt8]) -> Int? {
-        bytes.withUnsafeBufferPointer { buffer -> Int? in
-            var position = buffer.count - 1
-            while position >= 0 && buffer[position] != UInt8(ascii: "\n") { position -= 1 }
-            return position >= 0 ? position : nil
         }
     }
 

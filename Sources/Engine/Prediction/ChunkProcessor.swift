@@ -186,12 +186,11 @@ private struct WorkerState: ~Copyable {
                 continue
             }
             if column == idColumn {
-                // A canonical integer id (1–18 digits, no leading zero) is read as it is skipped.
+                // A canonical integer id is read as it is skipped.
                 var value: UInt64 = 0
                 let end = DecimalParser.accumulateDigits(bytes, from: p, to: count, into: &value)
-                let digits = end - p
-                if digits >= 1 && digits <= 18 && (digits == 1 || base[p] != UInt8(ascii: "0"))
-                    && (end == count || base[end] == UInt8(ascii: ",") || base[end] == UInt8(ascii: "\n"))
+                if end > p, RowIDLog.isCanonical(digits: end - p, first: base[p]),
+                    end == count || base[end] == UInt8(ascii: ",") || base[end] == UInt8(ascii: "\n")
                 {
                     integerID = value
                     p = end

@@ -18,8 +18,6 @@ struct RowIDLog: Sendable {
     /// Hashes of the ids that are not canonical integers, with their lines.
     private(set) var hashed: [(hash: UInt64, line: Int)] = []
 
-    var isEmpty: Bool { runs.isEmpty && hashed.isEmpty }
-
     /// Records the id in `bytes[field]` of the row on `line`.
     mutating func record(_ bytes: UnsafeBufferPointer<UInt8>, _ field: FieldSpan, line: Int) {
         guard !field.isQuoted, let id = Self.canonicalInteger(bytes, field.start, field.end) else {
@@ -38,11 +36,16 @@ struct RowIDLog: Sendable {
         }
     }
 
-    /// The value of a canonical decimal integer of 1–18 digits, or nil.
+    /// Whether `length` digits starting with `first` spell a canonical integer id: 1–18 digits
+    /// (so it fits a UInt64 with room), no leading zero but for `0` itself.
+    @inline(__always)
+    static func isCanonical(digits length: Int, first: UInt8) -> Bool {
+        length >= 1 && length <= 18 && (length == 1 || first != UInt8(ascii: "0"))
+    }
+
+    /// The value of a canonical decimal integer, or nil.
     static func canonicalInteger(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64? {
-        let length = end - start
-        guard length >= 1, length <= 18 else { return nil }
-        if length > 1 && bytes[start] == UInt8(ascii: "0") { return nil }
+        guard end > start, isCanonical(digits: end - start, first: bytes[start]) else { return nil }
         var value: UInt64 = 0
         for p in start..<end {
             let digit = bytes[p] &- UInt8(ascii: "0")
