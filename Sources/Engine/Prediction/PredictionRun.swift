@@ -129,9 +129,9 @@ struct PredictionRun {
         }
 
         let pipeline = ChunkPipeline(reader: reader, first: (first, dataStart, dataLine), window: window, workers: threads)
-        var threads = [JoinableThread(role: "reader") { pipeline.readAll() }]
+        var started = [JoinableThread(role: "reader") { pipeline.readAll() }]
         for _ in 0..<pipeline.workers {
-            threads.append(JoinableThread(role: "worker") {
+            started.append(JoinableThread(role: "worker") {
                 while let (chunk, start, line) = pipeline.nextChunk() {
                     pipeline.finished(processor.process(index: chunk.index, bytes: chunk.bytes, start: start, firstLine: line))
                 }
@@ -140,7 +140,7 @@ struct PredictionRun {
         // However the merge ends, let the threads go before returning.
         defer {
             pipeline.cancel()
-            while let thread = threads.popLast() { thread.join() }
+            while let thread = started.popLast() { thread.join() }
         }
         var index = 0
         var totals = try mergeInOrder(
