@@ -215,7 +215,11 @@ final class ChunkPipeline: Sendable {
     private let shared: Mutex<Shared>
     /// One permit per chunk allowed in flight: the reader takes one per chunk, the caller gives
     /// it back when the chunk is merged.
-    private let slots: DispatchSemaphore
+    ///
+    /// Every semaphore here starts at 0 and is given its permits with `signal()`: Dispatch traps
+    /// when a semaphore is freed holding fewer permits than it was created with, which is what
+    /// a run that ends early (cancelled, refused, failed) leaves behind.
+    private let slots = DispatchSemaphore(value: 0)
     /// One permit per queued chunk, and one per worker once the reader is done.
     private let queuedChunks = DispatchSemaphore(value: 0)
     /// Signalled whenever a chunk finishes or the reader is done.
@@ -226,9 +230,9 @@ final class ChunkPipeline: Sendable {
     init(reader: sending CSVChunkReader, first: sending Task, window: Int, workers: Int) {
         self.reader = Mutex(reader)
         shared = Mutex(Shared(first: first))
-        slots = DispatchSemaphore(value: window)
         self.window = window
         self.workers = workers
+        for _ in 0..<window { slots.signal() }
     }
 
     var bytesRead: Int { shared.withLock { $0.bytesRead } }
