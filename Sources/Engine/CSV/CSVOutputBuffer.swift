@@ -84,8 +84,40 @@ struct CSVOutputBuffer: ~Copyable {
     mutating func append(_ raw: UnsafeBufferPointer<UInt8>) {
         guard let source = raw.baseAddress, raw.count > 0 else { return }
         reserve(raw.count)
-        (base.unsafelyUnwrapped + count).update(from: source, count: raw.count)
+        Self.copy(source, raw.count, to: base.unsafelyUnwrapped + count)
         count += raw.count
+    }
+
+    /// Copies `count` bytes; short runs (ids, timestamps, a row's echoed fields) inline, with
+    /// overlapping word moves instead of a call to `memcpy`.
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<UInt8>, _ count: Int, to target: UnsafeMutablePointer<UInt8>) {
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(target)
+        switch count {
+        case 16...128:
+            var offset = 0
+            while offset + 16 < count {
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self), toByteOffset: offset, as: SIMD16<UInt8>.self)
+                offset += 16
+            }
+            let last = count - 16
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: last, as: SIMD16<UInt8>.self), toByteOffset: last, as: SIMD16<UInt8>.self)
+        case 8..<16:
+            let head = from.loadUnaligned(as: UInt64.self)
+            let tail = from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            to.storeBytes(of: head, as: UInt64.self)
+            to.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
+        case 4..<8:
+            let head = from.loadUnaligned(as: UInt32.self)
+            let tail = from.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
+        case 0..<4:
+            for k in 0..<count { target[k] = source[k] }
+        default:
+            target.update(from: source, count: count)
+        }
     }
 
     mutating func append(contentsOf other: [UInt8]) {
@@ -180,16 +212,28 @@ struct CSVOutputBuffer: ~Copyable {
         }
         let micro = UInt64(scaled)
         let target = base.unsafelyUnwrapped + count
-        let whole = Self.writeDecimal(micro / 1_000_000, to: target)
-        target[whole] = UInt8(ascii: ".")
-        var fraction = micro % 1_000_000
-        var position = whole + 6
-        while position > whole {
-            target[position] = 0x30 + UInt8(truncatingIfNeeded: fraction % 10)
-            fraction /= 10
-            position -= 1
+        let whole: Int
+        if micro < 10_000_000 {  // a probability: one digit before the point
+            target[0] = 0x30 + UInt8(truncatingIfNeeded: micro / 1_000_000)
+            whole = 1
+        } else {
+            whole = Self.writeDecimal(micro / 1_000_000, to: target)
         }
+        target[whole] = UInt8(ascii: ".")
+        // The six fraction digits as three independent pairs.
+        let fraction = UInt32(truncatingIfNeeded: micro % 1_000_000)
+        Self.writeTwoDigits(fraction / 10_000, to: target + whole + 1)
+        Self.writeTwoDigits(fraction / 100 % 100, to: target + whole + 3)
+        Self.writeTwoDigits(fraction % 100, to: target + whole + 5)
         count += whole + 7
+    }
+
+    /// Writes `value` (0…99) as two digits.
+    @inline(__always)
+    private static func writeTwoDigits(_ value: UInt32, to target: UnsafeMutablePointer<UInt8>) {
+        let tens = value / 10
+        target[0] = 0x30 + UInt8(truncatingIfNeeded: tens)
+        target[1] = 0x30 + UInt8(truncatingIfNeeded: value - 10 * tens)
     }
 
     /// Appends the shortest text that reads back as the same Float (regression values).

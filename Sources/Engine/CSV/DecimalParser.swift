@@ -107,13 +107,23 @@ enum DecimalParser {
 
     /// The correctly rounded `mantissa` × 10^`exponent` (a mantissa of at most 19 digits) by
     /// Clinger's fast path or Eisel–Lemire; nil when neither can decide (then use `strtod`).
+    ///
+    /// Clinger's case (every plain integer and short decimal) is small enough to inline into the
+    /// parsers' loops; Eisel–Lemire is a call, so that it doesn't crowd them out of inlining.
     @inline(__always)
     static func exactMagnitude(_ mantissa: UInt64, _ exponent: Int) -> Double? {
-        if mantissa == 0 { return 0 }
         if mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
             let value = Double(mantissa)
+            if exponent == 0 { return value }
             return exponent < 0 ? value / powersOfTen[-exponent] : value * powersOfTen[exponent]
         }
+        return eiselLemireMagnitude(mantissa, exponent)
+    }
+
+    /// ``eiselLemire(_:_:)`` as a `Double` (0 for a zero mantissa), kept out of line.
+    @inline(never)
+    static func eiselLemireMagnitude(_ mantissa: UInt64, _ exponent: Int) -> Double? {
+        if mantissa == 0 { return 0 }
         return eiselLemire(mantissa, exponent).map { Double(bitPattern: $0) }
     }
 

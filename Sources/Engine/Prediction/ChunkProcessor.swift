@@ -230,7 +230,7 @@ private struct WorkerState: ~Copyable {
     /// `-?digits[.digits]` (at most 19 digits in all) at `start`, followed by `,`, CR, LF or the
     /// end: its value rounded to Float (through the correctly rounded Double, as the general path
     /// does) and the offset after it; nil for anything else or a value Float can't hold.
-    @inline(__always)
+    @_transparent
     private static func parsePlainNumber(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
         let count = bytes.count
         var p = start

@@ -8,7 +8,11 @@ struct CSVOutputBufferTests {
     @Test("six decimals match printf's %.6f for 200,000 random Float32 scores")
     func sixDecimals() {
         var generator = SplitMix64(seed: 11)
-        var values: [Float] = [0, 1, 0.5, 0.0000005, 0.0000015, 0.9999995, 1e-7, Float.leastNonzeroMagnitude]
+        var values: [Float] = [
+            0, 1, 0.5, 0.0000005, 0.0000015, 0.9999995, 1e-7, Float.leastNonzeroMagnitude,
+            // Outside [0, 1] (logits, softmax of a regression head): signs and wider whole parts.
+            -0.25, -1, 9.999999, 9.9999996, 10, 12.25, 123_456.79, -98_765.43, 1e9, -3e12,
+        ]
         for _ in 0..<200_000 { values.append(Float(bitPattern: UInt32(truncatingIfNeeded: generator.next() % 0x3F80_0001))) }
         for value in values {
             var buffer = CSVOutputBuffer()
@@ -19,6 +23,20 @@ struct CSVOutputBufferTests {
                 return String(cString: out.baseAddress!)
             }
             #expect(ours == printf, "\(value)")
+        }
+    }
+
+    @Test("copies of every length from 0 to 300 bytes, at every alignment, write exactly those bytes")
+    func copies() {
+        let source = (0..<400).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for offset in 0..<16 {
+            for length in 0...300 {
+                var buffer = CSVOutputBuffer()
+                buffer.append(UInt8(ascii: "<"))
+                source.withUnsafeBufferPointer { buffer.append(UnsafeBufferPointer(rebasing: $0[offset..<offset + length])) }
+                buffer.append(UInt8(ascii: ">"))
+                #expect(buffer.bytes == [UInt8(ascii: "<")] + source[offset..<offset + length] + [UInt8(ascii: ">")], "offset \(offset), length \(length)")
+            }
         }
     }
 
