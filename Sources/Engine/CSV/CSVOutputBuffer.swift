@@ -120,6 +120,14 @@ struct CSVOutputBuffer: ~Copyable {
         }
     }
 
+    /// Lets `body` write up to `maximum` bytes straight into the buffer; it returns how many it
+    /// wrote. One capacity check for a whole row instead of one per field.
+    @inline(__always)
+    mutating func write(atMost maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(maximum)
+        count += body(base.unsafelyUnwrapped + count)
+    }
+
     mutating func append(contentsOf other: [UInt8]) {
         other.withUnsafeBufferPointer { append($0) }
     }
@@ -199,33 +207,53 @@ struct CSVOutputBuffer: ~Copyable {
     }
 
     /// Appends `value` with exactly six digits after the point, rounded like C's `%.6f`.
+    mutating func append(sixDecimals value: Float) {
+        reserve(Self.sixDecimalsMaximum)
+        count += Self.writeSixDecimals(value, to: base.unsafelyUnwrapped + count)
+    }
+
+    /// The longest ``writeSixDecimals(_:to:)`` writes: sign, 39 digits, point, six decimals.
+    static let sixDecimalsMaximum = 48
+
+    /// Writes `value` as C's `%.6f` does at `target`, which has room for ``sixDecimalsMaximum``
+    /// bytes; returns how many it wrote.
     ///
     /// A Float32 times 10⁶ is exact in a Double (24 + 20 bits < 53), so rounding that product
     /// half-to-even gives the same digits as printf's exact decimal rounding.
-    mutating func append(sixDecimals value: Float) {
-        var scaled = (Double(value) * 1_000_000).rounded(.toNearestOrEven)
-        reserve(48)
-        if scaled < 0 {
-            base.unsafelyUnwrapped[count] = UInt8(ascii: "-")
-            count += 1
-            scaled = -scaled
+    @inline(__always)
+    static func writeSixDecimals(_ value: Float, to target: UnsafeMutablePointer<UInt8>) -> Int {
+        let scaled = (Double(value).magnitude * 1_000_000).rounded(.toNearestOrEven)
+        guard scaled < 1e18 else { return writeWideSixDecimals(value, to: target) }
+        var n = 0
+        if value.sign == .minus {  // printf keeps the sign of -0.0 and of what rounds to it
+            target[0] = UInt8(ascii: "-")
+            n = 1
         }
         let micro = UInt64(scaled)
-        let target = base.unsafelyUnwrapped + count
-        let whole: Int
         if micro < 10_000_000 {  // a probability: one digit before the point
-            target[0] = 0x30 + UInt8(truncatingIfNeeded: micro / 1_000_000)
-            whole = 1
+            target[n] = 0x30 + UInt8(truncatingIfNeeded: micro / 1_000_000)
+            n += 1
         } else {
-            whole = Self.writeDecimal(micro / 1_000_000, to: target)
+            n += writeDecimal(micro / 1_000_000, to: target + n)
         }
-        target[whole] = UInt8(ascii: ".")
+        target[n] = UInt8(ascii: ".")
         // The six fraction digits as three independent pairs.
         let fraction = UInt32(truncatingIfNeeded: micro % 1_000_000)
-        Self.writeTwoDigits(fraction / 10_000, to: target + whole + 1)
-        Self.writeTwoDigits(fraction / 100 % 100, to: target + whole + 3)
-        Self.writeTwoDigits(fraction % 100, to: target + whole + 5)
-        count += whole + 7
+        writeTwoDigits(fraction / 10_000, to: target + n + 1)
+        writeTwoDigits(fraction / 100 % 100, to: target + n + 3)
+        writeTwoDigits(fraction % 100, to: target + n + 5)
+        return n + 7
+    }
+
+    /// `%.6f` by printf, for the rare value of 10¹² or more.
+    @inline(never)
+    private static func writeWideSixDecimals(_ value: Float, to target: UnsafeMutablePointer<UInt8>) -> Int {
+        let written = withVaList([Double(value)]) { arguments in
+            target.withMemoryRebound(to: CChar.self, capacity: sixDecimalsMaximum) {
+                vsnprintf($0, sixDecimalsMaximum, "%.6f", arguments)
+            }
+        }
+        return Int(written)
     }
 
     /// Writes `value` (0…99) as two digits.
