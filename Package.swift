@@ -31,6 +31,8 @@ let package = Package(
         // zstd and zlib (libzstd-dev, zlib1g-dev): compressed copies of archived inputs.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's <malloc.h> (mallopt, malloc_trim): part of libc, nothing to link.
+        .systemLibrary(name: "CMalloc"),
         .target(name: "Checksum", dependencies: ["CLibCrypto"]),
         // Small deterministic SGEMM for the skinny dense layers of tabular models (AVX-512F or
         // AVX2+FMA chosen at run time), and OpenBLAS (Debian's libopenblas0) opened with dlopen as
@@ -51,6 +53,7 @@ let package = Package(
                 "Engine",
                 "Archive",
                 "CSystemd",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

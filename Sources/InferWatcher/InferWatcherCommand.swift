@@ -22,6 +22,7 @@ struct InferWatcherCommand: AsyncParsableCommand {
 
     /// Runs the command, mapping failures to the documented exit statuses.
     static func main() async {
+        MallocTuning.keepChunkBuffers()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

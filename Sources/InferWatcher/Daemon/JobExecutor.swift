@@ -69,7 +69,10 @@ struct JobExecutor: Sendable {
         }
 
         let work = Self.workFolder(archive: pipeline.archive) + "/" + jobID
-        defer { SpoolFolders.removeTree(work) }
+        defer {
+            SpoolFolders.removeTree(work)
+            MallocTuning.returnFreeMemory()
+        }
         let predictions = work + "/predictions.csv"
         let rejected = work + "/rejected.csv"
         let report: PredictionReport
