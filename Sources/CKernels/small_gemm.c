@@ -7,7 +7,8 @@
  * with __builtin_cpu_supports. There is no mutable global state.
  *
  * DETERMINISM RULE (see CKernels.h). Every C[i][j] is one FMA chain over
- * p = 0..k-1 ascending, started from the old C[i][j] (accumulate) or +0.0f:
+ * p = 0..k-1 ascending, started from the old C[i][j] (accumulate), the bias
+ * bias[j] or +0.0f, and stored as is or, with relu, as max(s, +0):
  *     s = fma(A[i][p], opB[p][j], s)
  * Every code path below — AVX-512 and AVX2 micro-tiles, their row tails, their
  * column tails, and the n == 1 (dot product) path — evaluates exactly this chain,
@@ -132,20 +133,22 @@ static void pack_b(int transpose_b, long n, long k, const float *b, long ldb,
  */
 ALWAYS_INLINE T512 void tile512(const int MR, const int NV, long k,
                                 const float *a, long lda, const float *bp,
-                                float *c, long ldc, __mmask16 last, int accumulate) {
+                                float *c, long ldc, __mmask16 last, iw_gemm_ends ends) {
     __m512 acc[12][4];
     __mmask16 mask[4];
     UNROLL
     for (int v = 0; v < NV; v++)
         mask[v] = (v == NV - 1) ? last : (__mmask16)0xFFFF;
 
-    /* Start of each chain: old C (masked, never reads past column n) or +0. */
+    /* Start of each chain: old C or the bias row (masked, never reads past column n),
+       or +0. */
     UNROLL
     for (int r = 0; r < MR; r++)
         UNROLL
         for (int v = 0; v < NV; v++)
-            acc[r][v] = accumulate ? _mm512_maskz_loadu_ps(mask[v], c + r * ldc + 16 * v)
-                                   : _mm512_setzero_ps();
+            acc[r][v] = ends.accumulate ? _mm512_maskz_loadu_ps(mask[v], c + r * ldc + 16 * v)
+                        : ends.bias     ? _mm512_maskz_loadu_ps(mask[v], ends.bias + 16 * v)
+                                        : _mm512_setzero_ps();
 
     /* The chain: p ascending, one FMA per step per element. */
     for (long p = 0; p < k; p++) {
@@ -167,7 +170,8 @@ ALWAYS_INLINE T512 void tile512(const int MR, const int NV, long k,
     for (int r = 0; r < MR; r++)
         UNROLL
         for (int v = 0; v < NV; v++)
-            _mm512_mask_storeu_ps(c + r * ldc + 16 * v, mask[v], acc[r][v]);
+            _mm512_mask_storeu_ps(c + r * ldc + 16 * v, mask[v],
+                                  ends.relu ? _mm512_max_ps(acc[r][v], _mm512_setzero_ps()) : acc[r][v]);
 }
 
 /* All rows of a chunk against one panel of NV vectors: MR-row tiles, then the
@@ -175,15 +179,22 @@ ALWAYS_INLINE T512 void tile512(const int MR, const int NV, long k,
 #define DEFINE_ROWS512(NV, MR)                                                          \
     static T512 void rows512_##NV(long mc, long k, const float *a, long lda,            \
                                   const float *bp, float *c, long ldc, __mmask16 last,  \
-                                  int accumulate) {                                     \
+                                  iw_gemm_ends ends) {                                  \
         long i = 0;                                                                     \
         for (; i + (MR) <= mc; i += (MR))                                               \
             tile512((MR), (NV), k, a + i * lda, lda, bp, c + i * ldc, ldc, last,        \
-                    accumulate);                                                        \
+                    ends);                                                              \
         for (; i < mc; i++)                                                             \
             tile512(1, (NV), k, a + i * lda, lda, bp, c + i * ldc, ldc, last,           \
-                    accumulate);                                                        \
+                    ends);                                                              \
     }
+
+/* The ends of a panel's chains: the bias row moved to the panel's first column. */
+ALWAYS_INLINE iw_gemm_ends panel_ends(iw_gemm_ends ends, long j0) {
+    if (ends.bias)
+        ends.bias += j0;
+    return ends;
+}
 
 /* MR·NV accumulators: 6×4 = 24, 8×3 = 24, 12×2 = 24, 12×1 = 12. */
 DEFINE_ROWS512(4, 6)
@@ -192,7 +203,7 @@ DEFINE_ROWS512(2, 12)
 DEFINE_ROWS512(1, 12)
 
 static T512 void gemm512(long m, long n, long k, const float *a, long lda,
-                         const float *bp, float *c, long ldc, int accumulate) {
+                         const float *bp, float *c, long ldc, iw_gemm_ends ends) {
     for (long i0 = 0; i0 < m; i0 += MC) {
         const long mc = (m - i0 < MC) ? m - i0 : MC;
         for (long j0 = 0; j0 < n; j0 += 64) {
@@ -202,11 +213,12 @@ static T512 void gemm512(long m, long n, long k, const float *a, long lda,
             const float *ab = a + i0 * lda;
             const float *panel = bp + j0 * k;
             float *cb = c + i0 * ldc + j0;
+            const iw_gemm_ends e = panel_ends(ends, j0);
             switch (nv) {
-            case 4: rows512_4(mc, k, ab, lda, panel, cb, ldc, last, accumulate); break;
-            case 3: rows512_3(mc, k, ab, lda, panel, cb, ldc, last, accumulate); break;
-            case 2: rows512_2(mc, k, ab, lda, panel, cb, ldc, last, accumulate); break;
-            default: rows512_1(mc, k, ab, lda, panel, cb, ldc, last, accumulate); break;
+            case 4: rows512_4(mc, k, ab, lda, panel, cb, ldc, last, e); break;
+            case 3: rows512_3(mc, k, ab, lda, panel, cb, ldc, last, e); break;
+            case 2: rows512_2(mc, k, ab, lda, panel, cb, ldc, last, e); break;
+            default: rows512_1(mc, k, ab, lda, panel, cb, ldc, last, e); break;
             }
         }
     }
@@ -275,17 +287,18 @@ ALWAYS_INLINE T512 void bcast512(__m512 bb[4], const float *b, long bs, long p, 
 }
 
 /* Start / end of the chains of `rows` (<= 16) rows: C goes through a small array so
-   any ldc works; without accumulate C is not read. */
-ALWAYS_INLINE T512 __m512 cload512(const float *c, long ldc, long rows, int accumulate) {
+   any ldc works; without accumulate C is not read (the start is the bias or +0). */
+ALWAYS_INLINE T512 __m512 cload512(const float *c, long ldc, long rows, iw_gemm_ends ends) {
+    if (!ends.accumulate)
+        return ends.bias ? _mm512_set1_ps(ends.bias[0]) : _mm512_setzero_ps();
     float buf[16] = {0};
-    if (accumulate)
-        for (long r = 0; r < rows; r++)
-            buf[r] = c[r * ldc];
+    for (long r = 0; r < rows; r++)
+        buf[r] = c[r * ldc];
     return _mm512_loadu_ps(buf);
 }
-ALWAYS_INLINE T512 void cstore512(float *c, long ldc, long rows, __m512 s) {
+ALWAYS_INLINE T512 void cstore512(float *c, long ldc, long rows, __m512 s, iw_gemm_ends ends) {
     float buf[16];
-    _mm512_storeu_ps(buf, s);
+    _mm512_storeu_ps(buf, ends.relu ? _mm512_max_ps(s, _mm512_setzero_ps()) : s);
     for (long r = 0; r < rows; r++)
         c[r * ldc] = buf[r];
 }
@@ -296,14 +309,14 @@ ALWAYS_INLINE T512 void cstore512(float *c, long ldc, long rows, __m512 s) {
  * time. Columns go 4 at a time, the last 1..3 through the staging path.
  */
 static T512 void dot512(long m, long k, const float *a, long lda, const float *b,
-                        long bs, float *c, long ldc, int accumulate) {
+                        long bs, float *c, long ldc, iw_gemm_ends ends) {
     const long k4 = k / 4 * 4;
     __m512 bb[4];
     long i = 0;
     for (; i + 32 <= m; i += 32) {
         const float *a0 = a + i * lda, *a1 = a0 + 16 * lda;
-        __m512 s0 = cload512(c + i * ldc, ldc, 16, accumulate);
-        __m512 s1 = cload512(c + (i + 16) * ldc, ldc, 16, accumulate);
+        __m512 s0 = cload512(c + i * ldc, ldc, 16, ends);
+        __m512 s1 = cload512(c + (i + 16) * ldc, ldc, 16, ends);
         for (long p = 0; p < k4; p += 4) {
             bcast512(bb, b, bs, p, 4);
             s0 = dot512_step(s0, a0 + p, lda, bb, 4);
@@ -314,13 +327,13 @@ static T512 void dot512(long m, long k, const float *a, long lda, const float *b
             s0 = dot512_step_partial(s0, a0 + k4, lda, 16, bb, k - k4);
             s1 = dot512_step_partial(s1, a1 + k4, lda, 16, bb, k - k4);
         }
-        cstore512(c + i * ldc, ldc, 16, s0);
-        cstore512(c + (i + 16) * ldc, ldc, 16, s1);
+        cstore512(c + i * ldc, ldc, 16, s0, ends);
+        cstore512(c + (i + 16) * ldc, ldc, 16, s1, ends);
     }
     for (; i < m; i += 16) {
         const long hr = (m - i < 16) ? m - i : 16;
         const float *a0 = a + i * lda;
-        __m512 s0 = cload512(c + i * ldc, ldc, hr, accumulate);
+        __m512 s0 = cload512(c + i * ldc, ldc, hr, ends);
         for (long p = 0; p < k; p += 4) {
             const long kc = (k - p < 4) ? k - p : 4;
             bcast512(bb, b, bs, p, kc);
@@ -329,7 +342,7 @@ static T512 void dot512(long m, long k, const float *a, long lda, const float *b
             else
                 s0 = dot512_step_partial(s0, a0 + p, lda, hr, bb, kc);
         }
-        cstore512(c + i * ldc, ldc, hr, s0);
+        cstore512(c + i * ldc, ldc, hr, s0, ends);
     }
 }
 
@@ -346,7 +359,7 @@ ALWAYS_INLINE T256 __m256i lanes256(long count) {
 /* Same micro-tile as tile512 with 8-float vectors (MR·NV + NV + 1 <= 16 ymm). */
 ALWAYS_INLINE T256 void tile256(const int MR, const int NV, long k,
                                 const float *a, long lda, const float *bp,
-                                float *c, long ldc, __m256i last, int accumulate) {
+                                float *c, long ldc, __m256i last, iw_gemm_ends ends) {
     __m256 acc[12][2];
     __m256i mask[2];
     UNROLL
@@ -357,8 +370,9 @@ ALWAYS_INLINE T256 void tile256(const int MR, const int NV, long k,
     for (int r = 0; r < MR; r++)
         UNROLL
         for (int v = 0; v < NV; v++)
-            acc[r][v] = accumulate ? _mm256_maskload_ps(c + r * ldc + 8 * v, mask[v])
-                                   : _mm256_setzero_ps();
+            acc[r][v] = ends.accumulate ? _mm256_maskload_ps(c + r * ldc + 8 * v, mask[v])
+                        : ends.bias     ? _mm256_maskload_ps(ends.bias + 8 * v, mask[v])
+                                        : _mm256_setzero_ps();
 
     for (long p = 0; p < k; p++) {
         const float *brow = bp + p * (8 * NV);
@@ -379,20 +393,21 @@ ALWAYS_INLINE T256 void tile256(const int MR, const int NV, long k,
     for (int r = 0; r < MR; r++)
         UNROLL
         for (int v = 0; v < NV; v++)
-            _mm256_maskstore_ps(c + r * ldc + 8 * v, mask[v], acc[r][v]);
+            _mm256_maskstore_ps(c + r * ldc + 8 * v, mask[v],
+                                ends.relu ? _mm256_max_ps(acc[r][v], _mm256_setzero_ps()) : acc[r][v]);
 }
 
 #define DEFINE_ROWS256(NV, MR)                                                          \
     static T256 void rows256_##NV(long mc, long k, const float *a, long lda,            \
                                   const float *bp, float *c, long ldc, __m256i last,    \
-                                  int accumulate) {                                     \
+                                  iw_gemm_ends ends) {                                  \
         long i = 0;                                                                     \
         for (; i + (MR) <= mc; i += (MR))                                               \
             tile256((MR), (NV), k, a + i * lda, lda, bp, c + i * ldc, ldc, last,        \
-                    accumulate);                                                        \
+                    ends);                                                              \
         for (; i < mc; i++)                                                             \
             tile256(1, (NV), k, a + i * lda, lda, bp, c + i * ldc, ldc, last,           \
-                    accumulate);                                                        \
+                    ends);                                                              \
     }
 
 /* 6×2 = 12 and 12×1 = 12 accumulators. */
@@ -400,7 +415,7 @@ DEFINE_ROWS256(2, 6)
 DEFINE_ROWS256(1, 12)
 
 static T256 void gemm256(long m, long n, long k, const float *a, long lda,
-                         const float *bp, float *c, long ldc, int accumulate) {
+                         const float *bp, float *c, long ldc, iw_gemm_ends ends) {
     for (long i0 = 0; i0 < m; i0 += MC) {
         const long mc = (m - i0 < MC) ? m - i0 : MC;
         for (long j0 = 0; j0 < n; j0 += 16) {
@@ -411,9 +426,9 @@ static T256 void gemm256(long m, long n, long k, const float *a, long lda,
             const float *panel = bp + j0 * k;
             float *cb = c + i0 * ldc + j0;
             if (nv == 2)
-                rows256_2(mc, k, ab, lda, panel, cb, ldc, last, accumulate);
+                rows256_2(mc, k, ab, lda, panel, cb, ldc, last, panel_ends(ends, j0));
             else
-                rows256_1(mc, k, ab, lda, panel, cb, ldc, last, accumulate);
+                rows256_1(mc, k, ab, lda, panel, cb, ldc, last, panel_ends(ends, j0));
         }
     }
 }
@@ -461,29 +476,30 @@ ALWAYS_INLINE T256 void bcast256(__m256 bb[4], const float *b, long bs, long p, 
         bb[q] = _mm256_set1_ps(q < kc ? b[(p + q) * bs] : 0.0f);
 }
 
-ALWAYS_INLINE T256 __m256 cload256(const float *c, long ldc, long rows, int accumulate) {
+ALWAYS_INLINE T256 __m256 cload256(const float *c, long ldc, long rows, iw_gemm_ends ends) {
+    if (!ends.accumulate)
+        return ends.bias ? _mm256_set1_ps(ends.bias[0]) : _mm256_setzero_ps();
     float buf[8] = {0};
-    if (accumulate)
-        for (long r = 0; r < rows; r++)
-            buf[r] = c[r * ldc];
+    for (long r = 0; r < rows; r++)
+        buf[r] = c[r * ldc];
     return _mm256_loadu_ps(buf);
 }
-ALWAYS_INLINE T256 void cstore256(float *c, long ldc, long rows, __m256 s) {
+ALWAYS_INLINE T256 void cstore256(float *c, long ldc, long rows, __m256 s, iw_gemm_ends ends) {
     float buf[8];
-    _mm256_storeu_ps(buf, s);
+    _mm256_storeu_ps(buf, ends.relu ? _mm256_max_ps(s, _mm256_setzero_ps()) : s);
     for (long r = 0; r < rows; r++)
         c[r * ldc] = buf[r];
 }
 
 static T256 void dot256(long m, long k, const float *a, long lda, const float *b,
-                        long bs, float *c, long ldc, int accumulate) {
+                        long bs, float *c, long ldc, iw_gemm_ends ends) {
     const long k4 = k / 4 * 4;
     __m256 bb[4];
     long i = 0;
     for (; i + 16 <= m; i += 16) {
         const float *a0 = a + i * lda, *a1 = a0 + 8 * lda;
-        __m256 s0 = cload256(c + i * ldc, ldc, 8, accumulate);
-        __m256 s1 = cload256(c + (i + 8) * ldc, ldc, 8, accumulate);
+        __m256 s0 = cload256(c + i * ldc, ldc, 8, ends);
+        __m256 s1 = cload256(c + (i + 8) * ldc, ldc, 8, ends);
         for (long p = 0; p < k4; p += 4) {
             bcast256(bb, b, bs, p, 4);
             s0 = dot256_step(s0, a0 + p, lda, bb, 4);
@@ -494,13 +510,13 @@ static T256 void dot256(long m, long k, const float *a, long lda, const float *b
             s0 = dot256_step_partial(s0, a0 + k4, lda, 8, bb, k - k4);
             s1 = dot256_step_partial(s1, a1 + k4, lda, 8, bb, k - k4);
         }
-        cstore256(c + i * ldc, ldc, 8, s0);
-        cstore256(c + (i + 8) * ldc, ldc, 8, s1);
+        cstore256(c + i * ldc, ldc, 8, s0, ends);
+        cstore256(c + (i + 8) * ldc, ldc, 8, s1, ends);
     }
     for (; i < m; i += 8) {
         const long hr = (m - i < 8) ? m - i : 8;
         const float *a0 = a + i * lda;
-        __m256 s0 = cload256(c + i * ldc, ldc, hr, accumulate);
+        __m256 s0 = cload256(c + i * ldc, ldc, hr, ends);
         for (long p = 0; p < k; p += 4) {
             const long kc = (k - p < 4) ? k - p : 4;
             bcast256(bb, b, bs, p, kc);
@@ -509,7 +525,7 @@ static T256 void dot256(long m, long k, const float *a, long lda, const float *b
             else
                 s0 = dot256_step_partial(s0, a0 + p, lda, hr, bb, kc);
         }
-        cstore256(c + i * ldc, ldc, hr, s0);
+        cstore256(c + i * ldc, ldc, hr, s0, ends);
     }
 }
 
@@ -526,9 +542,11 @@ static int level_supported(int level) {
     return 0;
 }
 
-int iw_sgemm_small_level(int level, int transpose_b, long m, long n, long k,
-                         const float *a, long lda, const float *b, long ldb,
-                         float *c, long ldc, int accumulate) {
+int iw_sgemm_small_ends(int level, int transpose_b, long m, long n, long k,
+                        const float *a, long lda, const float *b, long ldb,
+                        float *c, long ldc, iw_gemm_ends ends) {
+    if (level == 0)
+        level = iw_small_gemm_level();
     if ((level != 1 && level != 2) || !level_supported(level))
         return 0;
     if (m < 0 || n < 1 || k < 1 || n > IW_SMALL_GEMM_MAX_N || k > IW_SMALL_GEMM_MAX_K)
@@ -542,9 +560,9 @@ int iw_sgemm_small_level(int level, int transpose_b, long m, long n, long k,
     if (n == 1) {
         const long bs = transpose_b ? 1 : ldb; /* stride of op(B)[p][0] */
         if (level == 2)
-            dot512(m, k, a, lda, b, bs, c, ldc, accumulate);
+            dot512(m, k, a, lda, b, bs, c, ldc, ends);
         else
-            dot256(m, k, a, lda, b, bs, c, ldc, accumulate);
+            dot256(m, k, a, lda, b, bs, c, ldc, ends);
         return 1;
     }
 
@@ -561,19 +579,25 @@ int iw_sgemm_small_level(int level, int transpose_b, long m, long n, long k,
     }
     pack_b(transpose_b, n, k, b, ldb, W, L, bp);
     if (level == 2)
-        gemm512(m, n, k, a, lda, bp, c, ldc, accumulate);
+        gemm512(m, n, k, a, lda, bp, c, ldc, ends);
     else
-        gemm256(m, n, k, a, lda, bp, c, ldc, accumulate);
+        gemm256(m, n, k, a, lda, bp, c, ldc, ends);
     if (bp != stack_buf)
         free(bp);
     return 1;
 }
 
-int iw_sgemm_small(int transpose_b, long m, long n, long k, const float *a, long lda,
-                   const float *b, long ldb, float *c, long ldc, int accumulate) {
-    const int level = iw_small_gemm_level();
+int iw_sgemm_small_level(int level, int transpose_b, long m, long n, long k,
+                         const float *a, long lda, const float *b, long ldb,
+                         float *c, long ldc, int accumulate) {
     if (level == 0)
         return 0;
-    return iw_sgemm_small_level(level, transpose_b, m, n, k, a, lda, b, ldb, c, ldc,
-                                accumulate);
+    const iw_gemm_ends ends = {accumulate, NULL, 0};
+    return iw_sgemm_small_ends(level, transpose_b, m, n, k, a, lda, b, ldb, c, ldc, ends);
+}
+
+int iw_sgemm_small(int transpose_b, long m, long n, long k, const float *a, long lda,
+                   const float *b, long ldb, float *c, long ldc, int accumulate) {
+    const iw_gemm_ends ends = {accumulate, NULL, 0};
+    return iw_sgemm_small_ends(0, transpose_b, m, n, k, a, lda, b, ldb, c, ldc, ends);
 }

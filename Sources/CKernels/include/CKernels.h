@@ -7,13 +7,15 @@
  * Determinism: every output element C[i][j] is computed as ONE fused
  * multiply-add chain over p = 0, 1, ..., k-1 in ascending order:
  *
- *     s = accumulate ? C[i][j] : +0.0f;
+ *     s = accumulate ? C[i][j] : bias ? bias[j] : +0.0f;
  *     for p in 0..<k: s = fma(A[i][p], opB[p][j], s);   // single rounding per step
- *     C[i][j] = s;
+ *     C[i][j] = relu ? (s > 0 ? s : +0.0f) : s;
  *
  * so the result depends only on row i of A, column j of op(B) and (when
- * accumulating) the old C[i][j]: never on m, n, the row's position, the
- * blocking, or the SIMD level (AVX-512 and AVX2 give bit-identical results).
+ * accumulating) the old C[i][j] or the bias: never on m, n, the row's position,
+ * the blocking, or the SIMD level (AVX-512 and AVX2 give bit-identical results).
+ * Starting from bias[j] gives the same bits as filling C with the bias and
+ * accumulating; the relu is exactly ONNX Relu (NaN and -0 become +0).
  */
 #ifndef IW_CKERNELS_H
 #define IW_CKERNELS_H
@@ -58,6 +60,24 @@ int iw_sgemm_small(int transpose_b, long m, long n, long k,
                    const float *a, long lda,
                    const float *b, long ldb,
                    float *c, long ldc, int accumulate);
+
+/// Where the chains start and what happens to their results (see above).
+typedef struct {
+    /// Start from the old C (beta = 1).
+    int accumulate;
+    /// Otherwise, when not NULL: start from bias[j], a row of n floats (Gemm's C of
+    /// shape [n] or [1, n] with beta = 1).
+    const float *bias;
+    /// Store s > 0 ? s : +0 (a Relu fused into the layer).
+    int relu;
+} iw_gemm_ends;
+
+/// iw_sgemm_small with the chains' ends spelt out; level 0 picks the best path for
+/// this CPU, 1 or 2 force one as iw_sgemm_small_level does. Same shapes and return.
+int iw_sgemm_small_ends(int level, int transpose_b, long m, long n, long k,
+                        const float *a, long lda,
+                        const float *b, long ldb,
+                        float *c, long ldc, iw_gemm_ends ends);
 
 /// Same as iw_sgemm_small but forces the SIMD path: level 2 = AVX-512F,
 /// level 1 = AVX2+FMA. Returns 0 (writing nothing) when level is not 1 or 2,

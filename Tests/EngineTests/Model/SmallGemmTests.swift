@@ -144,6 +144,41 @@ struct SmallGemmTests {
     }
 }
 
+@Test func biasAndReluEndsEqualFillAccumulateAndRelu() {
+    // Starting the chains from a bias row and storing max(s, +0) must give exactly the bits of
+    // the unfused layer: C filled with the bias, accumulated, then Relu (NaN and -0 become +0).
+    var rng = SplitMix64(seed: 4242)
+    let dispatch: Int32 = 0
+    for _ in 0..<120 {
+        let transB = rng.int(0...1) == 1
+        let m = rng.int(1...80), n = rng.int(1...130), k = rng.int(1...70)
+        var bias = (0..<n).map { _ in rng.float() }
+        if n > 2 { bias[0] = -0.0; bias[1] = .nan }
+        var p = Problem(transB: transB, m: m, n: n, k: k, lda: k, ldb: transB ? k : n, ldc: n, accumulate: true, rng: &rng)
+        for i in 0..<m { for j in 0..<n { p.c0[i * n + j] = bias[j] } }
+        for level in levels + [dispatch] {
+            for relu in [false, true] {
+                let (_, unfused) = p.run(level: level == dispatch ? nil : level)
+                let expected = unfused.map { relu ? ($0 > 0 ? $0 : 0) : $0 }
+                var fused = [Float](repeating: .nan, count: p.c0.count)
+                let r = p.a.withUnsafeBufferPointer { pa in
+                    p.b.withUnsafeBufferPointer { pb in
+                        bias.withUnsafeBufferPointer { pbias in
+                            fused.withUnsafeMutableBufferPointer { pc in
+                                iw_sgemm_small_ends(level, transB ? 1 : 0, m, n, k, pa.baseAddress, k, pb.baseAddress, p.ldb,
+                                                    pc.baseAddress, n, iw_gemm_ends(accumulate: 0, bias: pbias.baseAddress, relu: relu ? 1 : 0))
+                            }
+                        }
+                    }
+                }
+                #expect(r == (cpuLevel > 0 ? 1 : 0))
+                guard r == 1 else { continue }
+                #expect(bits(Array(fused.prefix(m * n))) == bits(Array(expected.prefix(m * n))), "level \(level) relu \(relu): \(p.shape)")
+            }
+        }
+    }
+}
+
 @Test func levelsAgreeOnEdgeWidths() {
     guard levels.count == 2 else { return }  // needs both AVX-512 and AVX2
     var rng = SplitMix64(seed: 99)

@@ -88,6 +88,10 @@ struct GemmKernel: OperatorKernel {
             return c
         }
         let output = [Float](unsafeUninitializedCapacity: m * n) { out, initialized in
+            initialized = m * n
+            // The usual dense layer: the small-GEMM kernels start each chain from the bias and
+            // apply the Relu as they store (the same bits as the passes below, in one).
+            if runFused(a, b, bias: bias, into: out, m: m, n: n, k: k) { return }
             if let bias {
                 GemmKernel.fill(out, with: bias, scaledBy: beta, m: m, n: n)
             }
@@ -115,9 +119,33 @@ struct GemmKernel: OperatorKernel {
                     base[i] = value > 0 ? value : 0
                 }
             }
-            initialized = m * n
         }
         return [Tensor(shape: [m, n], floats: output)]
+    }
+
+    /// `A · B (+ bias row) (then Relu)` by the small-GEMM kernels, when the layer has that
+    /// shape: no transposed A, alpha 1, and no C or a C of one row (`[n]` or `[1, n]`) with
+    /// beta 1. False when it doesn't, or the kernels refuse the shape or CPU (nothing written).
+    private func runFused(
+        _ a: Tensor, _ b: Tensor, bias: Tensor?, into out: UnsafeMutableBufferPointer<Float>, m: Int, n: Int, k: Int
+    ) -> Bool {
+        guard !transposeA, alpha == 1, k > 0, let target = out.baseAddress else { return false }
+        if let bias {
+            let isRow = bias.floats.count == n && (bias.rank == 1 || (bias.rank == 2 && bias.shape[0] == 1))
+            guard beta == 1, isRow else { return false }
+        }
+        return a.floats.withUnsafeBufferPointer { aBuffer in
+            b.floats.withUnsafeBufferPointer { bBuffer in
+                func multiply(_ biasRow: UnsafePointer<Float>?) -> Bool {
+                    let ends = iw_gemm_ends(accumulate: 0, bias: biasRow, relu: fusedRelu ? 1 : 0)
+                    return iw_sgemm_small_ends(
+                        0, transposeB ? 1 : 0, m, n, k, aBuffer.baseAddress, k, bBuffer.baseAddress, transposeB ? k : n,
+                        target, n, ends) == 1
+                }
+                guard let bias else { return multiply(nil) }
+                return bias.floats.withUnsafeBufferPointer { multiply($0.baseAddress) }
+            }
+        }
     }
 
     /// Writes `beta · C` broadcast to `[m, n]`; C is a scalar, `[n]`, `[1, n]`, `[m, 1]` or `[m, n]`.
