@@ -219,11 +219,14 @@ struct CSVOutputBuffer: ~Copyable {
     /// bytes; returns how many it wrote.
     ///
     /// A Float32 times 10⁶ is exact in a Double (24 + 20 bits < 53), so rounding that product
-    /// half-to-even gives the same digits as printf's exact decimal rounding.
+    /// half-to-even gives the same digits as printf's exact decimal rounding. Below 2⁵² adding
+    /// and taking away 2⁵² rounds it so (the default rounding mode) without a call to `rint`;
+    /// from 2⁵² up every Double is an integer already.
     @inline(__always)
     static func writeSixDecimals(_ value: Float, to target: UnsafeMutablePointer<UInt8>) -> Int {
-        let scaled = (Double(value).magnitude * 1_000_000).rounded(.toNearestOrEven)
-        guard scaled < 1e18 else { return writeWideSixDecimals(value, to: target) }
+        let exact = Double(value).magnitude * 1_000_000
+        guard exact < 1e18 else { return writeWideSixDecimals(value, to: target) }
+        let scaled = exact < 0x1p52 ? (exact + 0x1p52) - 0x1p52 : exact
         var n = 0
         if value.sign == .minus {  // printf keeps the sign of -0.0 and of what rounds to it
             target[0] = UInt8(ascii: "-")

@@ -14,6 +14,8 @@ struct CSVOutputBufferTests {
             -0.25, -1, 9.999999, 9.9999996, 10, 12.25, 123_456.79, -98_765.43, 1e9, -3e12,
             // Signs printf keeps, and values too wide for the integer path.
             -0.0, -1e-7, -0.0000004, 999_999.94, 1e12, 1e13, -2.5e20, Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude,
+            // Exact ties at the sixth decimal (m/128 × 10⁶ ends in .5): printf rounds them to even.
+            1.0 / 128, 3.0 / 128, 5.0 / 128, 65.0 / 128, 127.0 / 128, -3.0 / 128, 1000 + 1.0 / 128,
         ]
         for _ in 0..<200_000 { values.append(Float(bitPattern: UInt32(truncatingIfNeeded: generator.next() % 0x3F80_0001))) }
         for value in values {
