@@ -14,7 +14,12 @@ struct RowIDLog: Sendable {
         var lastID: UInt64 { firstID + UInt64(count) - 1 }
     }
 
-    private(set) var runs: [Run] = []
+    /// The runs, in file order.
+    var runs: [Run] { openRun.map { closedRuns + [$0] } ?? closedRuns }
+    private var closedRuns: [Run] = []
+    /// The run the next id may extend: a plain field, so extending it (once per row) touches no
+    /// array.
+    private var openRun: Run?
     /// Hashes of the ids that are not canonical integers, with their lines.
     private(set) var hashed: [(hash: UInt64, line: Int)] = []
 
@@ -29,10 +34,11 @@ struct RowIDLog: Sendable {
 
     /// Records a canonical integer id (already parsed) of the row on `line`.
     mutating func record(integer id: UInt64, line: Int) {
-        if let last = runs.last, id == last.firstID &+ UInt64(last.count), line == last.firstLine + last.count {
-            runs[runs.count - 1].count += 1
+        if let open = openRun, id == open.firstID &+ UInt64(open.count), line == open.firstLine + open.count {
+            openRun!.count += 1
         } else {
-            runs.append(Run(firstID: id, firstLine: line, count: 1))
+            if let open = openRun { closedRuns.append(open) }
+            openRun = Run(firstID: id, firstLine: line, count: 1)
         }
     }
 
@@ -80,9 +86,10 @@ struct DuplicateIDTracker {
         // Walk runs and hashed ids together so duplicates are reported in line order.
         var run = 0
         var other = 0
-        while run < log.runs.count || other < log.hashed.count {
-            if other == log.hashed.count || (run < log.runs.count && log.runs[run].firstLine < log.hashed[other].line) {
-                insert(log.runs[run], duplicate: duplicate)
+        let runs = log.runs
+        while run < runs.count || other < log.hashed.count {
+            if other == log.hashed.count || (run < runs.count && runs[run].firstLine < log.hashed[other].line) {
+                insert(runs[run], duplicate: duplicate)
                 run += 1
             } else {
                 if !hashes.insert(log.hashed[other].hash).inserted { duplicate(log.hashed[other].line) }
