@@ -7,12 +7,13 @@
 #
 #   make bench                         # everything (first run: builds, generates data, makes a venv)
 #   BASELINES=0 make bench             # skip the Python baselines
-#   RUNS=5 SIZES="1M" make bench       # more runs, smaller inputs
+#   RUNS=3 SIZES="1M" make bench       # fewer runs, smaller inputs
 #   BENCH_DIR=/big/disk make bench     # where data, outputs and the venv go (default /tmp/inferwatcher-bench)
 #
 # Method: every run is a fresh process under /usr/bin/time (wall = start to exit, peak RSS); the
 # input is warm in the page cache; before each run dirty pages are synced and the previous output
-# removed, so no run pays for another's writeback. Each figure is the median of RUNS runs.
+# removed, so no run pays for another's writeback. Each figure is the median of RUNS runs (5: with
+# 3, the ratio of two medians, such as 2 threads against 1, moved by ±15 % between runs here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,7 +21,7 @@ scripts/setup.sh >&2
 swift build -c release --product inferwatcher >&2
 bin=$(swift build -c release --show-bin-path)/inferwatcher
 work=${BENCH_DIR:-/tmp/inferwatcher-bench}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 sizes=${SIZES:-"1M 10M"}
 shared=$(cd "$root/.." && pwd)/shared/bench
 mkdir -p "$work/data" "$work/out"
