@@ -24,6 +24,8 @@
 #include "CBLASLoader.h"
 /* And byte counting for the CSV chunk reader. */
 #include "ByteScan.h"
+/* And early writeback for output files. */
+#include "Writeback.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 
@@ -78,11 +79,21 @@ final class InputFile {
 
 /// A file written through a temporary name in the same folder and renamed into place on `commit()`,
 /// so readers never see a half-written file. Abandoned (deleted) if never committed.
+///
+/// `commit()` fsyncs before the rename. So that the fsync of a large output does not wait for
+/// all of it to reach the disk at the end (0.45 s for 932 MB here), the file starts the
+/// kernel's writeback of each `writebackStride` bytes as soon as they are written: the disk
+/// then works while the engine goes on, and the final fsync waits only for the tail.
 final class AtomicOutputFile {
     let path: String
     let temporaryPath: String
     private var fd: Int32
     private var committed = false
+    /// Bytes written so far, and where the range not yet handed to writeback begins.
+    private var written = 0
+    private var writebackStart = 0
+    /// How many written bytes are handed to writeback at a time.
+    static let writebackStride = 8 << 20
 
     init(path: String) throws(FileIOError) {
         self.path = path
@@ -113,6 +124,12 @@ final class AtomicOutputFile {
             } else if errno != EINTR {
                 throw FileIOError(path: path, operation: "write", errno: errno)
             }
+        }
+        written += bytes.count
+        if written - writebackStart >= Self.writebackStride {
+            // Best effort: where it fails (say, on a pipe) the fsync in commit() does it all.
+            _ = iw_start_writeback(fd, Int64(writebackStart), Int64(written - writebackStart))
+            writebackStart = written
         }
     }
 
