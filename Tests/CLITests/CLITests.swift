@@ -57,6 +57,16 @@ struct CLITests {
         let rows = json["rows"] as! [String: Any]
         #expect(rows["read"] as? Int == 2000)
         #expect(rows["counts_add_up"] as? Bool == true)
+        // With --report, the input is hashed as it is read.
+        let sha256sum = Process()
+        sha256sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        sha256sum.arguments = [input]
+        let hashOut = Pipe()
+        sha256sum.standardOutput = hashOut
+        try sha256sum.run()
+        let expected = String(decoding: hashOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+        sha256sum.waitUntilExit()
+        #expect((json["input"] as? [String: Any])?["sha256"] as? String == String(expected))
 
         // `report` on the predictions file rebuilds the same counts.
         let report = try CLI.run(["report", "\(scratch.path)/out.csv"])

@@ -32,17 +32,19 @@ final class CSVChunkReader {
     private var nextLine = 1
     private var nextOffset = 0
     private var checkedBOM = false
-    private let hasher = SHA256()
+    /// Hashes every byte read, when asked to.
+    private let hasher: SHA256?
 
     /// Bytes consumed from the file so far (for progress).
     private(set) var bytesRead = 0
     /// The file's size, when known.
     var fileSize: Int? { file.size }
 
-    init(path: String, chunkSize: Int = 4 << 20) throws(FileIOError) {
+    init(path: String, chunkSize: Int = 4 << 20, hashing: Bool = true) throws(FileIOError) {
         self.path = path
         self.file = try InputFile(path: path)
         self.chunkSize = max(chunkSize, 64)
+        self.hasher = hashing ? SHA256() : nil
     }
 
     /// The next chunk, or nil at the end of the file.
@@ -51,7 +53,7 @@ final class CSVChunkReader {
             if !atEnd {
                 let before = pending.count
                 let got = try file.read(into: &pending, count: chunkSize)
-                pending.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[before...])) }
+                if let hasher { pending.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[before...])) } }
                 bytesRead += got
                 if got == 0 { atEnd = true }
                 if !checkedBOM, pending.count >= 3 || atEnd {
@@ -93,8 +95,9 @@ final class CSVChunkReader {
         }
     }
 
-    /// SHA-256 of every byte read (byte-order mark included); call once, after the last chunk.
-    func finalizeSHA256() -> String { hasher.finalizeHex() }
+    /// SHA-256 of every byte read (byte-order mark included), nil when not hashing; call once,
+    /// after the last chunk.
+    func finalizeSHA256() -> String? { hasher?.finalizeHex() }
 
     /// Index of the last newline that ends a record, or nil if there is none; `quotes` is the
     /// number of quote bytes in `bytes` (from ``countQuotesAndNewlines(_:)``).

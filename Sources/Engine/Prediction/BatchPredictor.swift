@@ -67,7 +67,7 @@ public final class BatchPredictor: Sendable {
     ) throws(PredictionError) -> PredictionReport {
         let started = monotonicSeconds()
         let timestamp = options.fixedTimestamp ?? localTimestamp()
-        let (reader, first, header) = try openInput(input)
+        let (reader, first, header) = try openInput(input, hashing: options.hashInput)
         let processor = try makeProcessor(input: input, header: header.names, timestamp: timestamp, mode: .predict)
         let out: AtomicOutputFile
         do { out = try AtomicOutputFile(path: output) } catch { throw PredictionError(error) }
@@ -158,7 +158,7 @@ public final class BatchPredictor: Sendable {
     /// - Throws: ``PredictionError`` for problems that stop the check itself: an unreadable,
     ///   empty or header-only file, or a header that doesn't fit the model.
     public func validateCSV(input: String, issueLimit: Int = 100) throws(PredictionError) -> ValidationSummary {
-        let (reader, first, header) = try openInput(input)
+        let (reader, first, header) = try openInput(input, hashing: false)  // the summary has no hash
         let processor = try makeProcessor(input: input, header: header.names, timestamp: "", mode: .validate)
         let run = PredictionRun(input: input, processor: processor, threads: options.effectiveThreads, progress: nil, shouldStop: nil)
         let totals = try run.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) { _, _ in true }
@@ -224,11 +224,11 @@ public final class BatchPredictor: Sendable {
         throw PredictionError(.usage, "\(model.path) has no feature_columns metadata: set PredictionOptions.features to name its \(model.featureCount) inputs")
     }
 
-    private func openInput(_ input: String) throws(PredictionError) -> (CSVChunkReader, CSVChunk, (names: [String], dataStart: Int, dataLine: Int)) {
+    private func openInput(_ input: String, hashing: Bool) throws(PredictionError) -> (CSVChunkReader, CSVChunk, (names: [String], dataStart: Int, dataLine: Int)) {
         let reader: CSVChunkReader
         let first: CSVChunk?
         do {
-            reader = try CSVChunkReader(path: input, chunkSize: options.chunkBytes)
+            reader = try CSVChunkReader(path: input, chunkSize: options.chunkBytes, hashing: hashing)
             first = try reader.next()
         } catch {
             throw PredictionError(error)

@@ -21,6 +21,12 @@ public struct PredictionOptions: Sendable {
     /// Warn about ids seen twice in one file. Integer ids numbered in order cost a few bytes in
     /// all; ids in random order or text ids cost up to 16 bytes a row.
     public var detectDuplicateIDs = true
+    /// Hash the input with SHA-256 as it is read, for the report (`input.sha256` in report.json).
+    /// It costs about a tenth of a run's CPU time (SHA-NI hashes 1.1 GB/s on the machine in
+    /// docs/PERFORMANCE.md): callers that have the hash already (the daemon, which names jobs by
+    /// it) or never read it (`predict` without `--report`) turn it off, and the report's
+    /// ``PredictionReport/inputSHA256`` is then nil.
+    public var hashInput = true
     /// Bytes per chunk handed to a worker; memory is about `(2 × threads + 1) × 3 ×` this.
     public var chunkBytes = 1 << 20
 

@@ -55,7 +55,7 @@ struct PredictionRun {
         var duplicateIDs = 0
         var duplicateSample: [ValidationIssue] = []
         var timings = PredictionReport.StageTimings()
-        var inputSHA256 = ""
+        var inputSHA256: String?
         var inputBytes = 0
 
         var countsAddUp: Bool { rowsRead == rowsPredicted + rowsRejected }
@@ -309,8 +309,8 @@ final class ChunkPipeline: Sendable {
         }
     }
 
-    /// SHA-256 and size of everything read; call once, after the last chunk.
-    func inputDigest() -> (sha256: String, bytes: Int) {
+    /// SHA-256 (nil when not hashing) and size of everything read; call once, after the last chunk.
+    func inputDigest() -> (sha256: String?, bytes: Int) {
         reader.withLock { ($0.finalizeSHA256(), $0.bytesRead) }
     }
 

@@ -19,7 +19,9 @@ public struct PredictionReport: Sendable {
     }
 
     public var inputPath: String
-    public var inputSHA256: String
+    /// SHA-256 of the input file; nil when the run was asked not to hash it
+    /// (``PredictionOptions/hashInput``) or the report was recomputed from a predictions file.
+    public var inputSHA256: String?
     public var inputBytes: Int
     public var modelPath: String
     public var modelSHA256: String
@@ -141,7 +143,7 @@ public struct PredictionReport: Sendable {
         }
         if !classes.isEmpty { statisticsMembers.append(("classes", .object(classes))) }
         let document: JSONValue = .object([
-            ("input", .object([("path", .string(inputPath)), ("bytes", .int(inputBytes)), ("sha256", .string(inputSHA256))])),
+            ("input", .object([("path", .string(inputPath)), ("bytes", .int(inputBytes)), ("sha256", inputSHA256.map(JSONValue.string) ?? .null)])),
             ("model", .object([("path", .string(modelPath)), ("sha256", .string(modelSHA256)), ("output_kind", .string(kindName))])),
             ("started_at", .string(startedAt)),
             ("threshold", .double(threshold)),

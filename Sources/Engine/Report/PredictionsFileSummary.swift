@@ -36,7 +36,7 @@ public enum PredictionsFileSummary {
         }
         guard let column = valueColumn ?? scoreColumn else { fatalError("unreachable: checked above") }
         var report = PredictionReport(
-            inputPath: path, inputSHA256: "", inputBytes: 0, modelPath: "", modelSHA256: "", outputKind: kind,
+            inputPath: path, inputSHA256: nil, inputBytes: 0, modelPath: "", modelSHA256: "", outputKind: kind,
             threshold: 0.5, policy: .strict, startedAt: "")
         var classCounts = [Int](repeating: 0, count: labels.count)
         var fields: [FieldSpan] = []

@@ -34,7 +34,8 @@ struct PredictCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let predictor = try settings.makePredictor(modelPath: model)
+        // Only report.json shows the input's hash: without --report, don't spend the CPU on it.
+        let predictor = try settings.makePredictor(modelPath: model, hashInput: report != nil)
         let display = ProgressDisplay(enabled: !quiet && Standard.error.isTerminal)
         let result: PredictionReport
         do {
@@ -111,8 +112,9 @@ struct PredictionSettings: ParsableArguments {
         return options
     }
 
-    func makePredictor(modelPath: String) throws(CLIFailure) -> BatchPredictor {
-        let options = try options()
+    func makePredictor(modelPath: String, hashInput: Bool = false) throws(CLIFailure) -> BatchPredictor {
+        var options = try options()
+        options.hashInput = hashInput
         do {
             return try BatchPredictor(modelPath: modelPath, options: options)
         } catch {

@@ -72,6 +72,7 @@ struct PipelineConfig: Sendable, Equatable {
         }
         options.batchSize = batchSize
         options.threads = threads
+        options.hashInput = false  // the job executor hashes the file first (it names the job) and fills it in
         return options
     }
 

@@ -75,7 +75,7 @@ struct JobExecutor: Sendable {
         }
         let predictions = work + "/predictions.csv"
         let rejected = work + "/rejected.csv"
-        let report: PredictionReport
+        var report: PredictionReport
         do {
             try SpoolFolders.makeFolder(work)
             let predictor = try BatchPredictor(modelPath: pipeline.model, options: pipeline.predictionOptions)
@@ -109,6 +109,7 @@ struct JobExecutor: Sendable {
             return failed(file, jobID: jobID, transient: true, reason: "\(error)", log: log)
         }
 
+        report.inputSHA256 = hash  // of the same claimed file: the engine was asked not to hash it again
         pausePoint?.pauseIfAt(.afterPredict, jobID: jobID)
         var outputs = ["predictions.csv": predictions]
         if report.rowsRejected > 0 && SpoolFolders.exists(rejected) { outputs["rejected.csv"] = rejected }

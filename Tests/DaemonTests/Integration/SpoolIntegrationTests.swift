@@ -21,6 +21,15 @@ struct SpoolIntegrationTests {
         #expect(predictions.hasPrefix("user_id,prediction_score,prediction_class,timestamp,age,"))
         let report = try String(contentsOfFile: folder + "/report.txt", encoding: .utf8)
         #expect(report.contains("Total Predictions: 1,000"))
+        // The engine doesn't hash the input again: report.json carries the job's hash, which must
+        // be the one the archive computed on its own.
+        func inputSHA256(_ name: String) throws -> String? {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))) as? [String: Any]
+            return (json?["input"] as? [String: Any])?["sha256"] as? String
+        }
+        let hash = try inputSHA256("report.json")
+        #expect(hash?.count == 64)
+        #expect(hash == (try inputSHA256("manifest.json")))
         #expect(daemon.files(in: daemon.incoming).isEmpty)
         #expect(daemon.stop() == 0)
         #expect(daemon.log.contains("job succeeded"))

@@ -1,3 +1,4 @@
+import Checksum
 import Testing
 
 @testable import Engine
@@ -92,6 +93,28 @@ struct PredictionTests {
                 #expect(abs(Double(x.split(separator: ",")[1])! - Double(y.split(separator: ",")[1])!) <= 1.5e-6)
             }
         }
+    }
+
+    @Test("the report has the input's SHA-256 unless hashInput is off, with 1 and 2 threads", arguments: [1, 2])
+    func inputHash(threads: Int) throws {
+        let folder = try TemporaryFolder()
+        let text = SampleRows.csv(rows: 3_000, seed: 4)
+        let input = folder.file("in.csv", text)
+        func report(hashing: Bool) throws -> PredictionReport {
+            let predictor = try BatchPredictor(modelPath: Fixtures.model("mlp_legacy"), options: testOptions {
+                $0.threads = threads
+                $0.chunkBytes = 16 << 10  // several chunks
+                $0.hashInput = hashing
+            })
+            return try predictor.predictCSV(input: input, output: "\(folder.path)/out.csv")
+        }
+        let hashed = try report(hashing: true)
+        #expect(hashed.inputSHA256 == SHA256.hex(of: Array(text.utf8)))
+        #expect(hashed.json().contains("\"sha256\": \"\(SHA256.hex(of: Array(text.utf8)))\""))
+        let unhashed = try report(hashing: false)
+        #expect(unhashed.inputSHA256 == nil)
+        #expect(unhashed.json().contains("\"bytes\": \(text.utf8.count),\n    \"sha256\": null\n"))
+        #expect(unhashed.rowsPredicted == 3_000)
     }
 
     @Test("the one-pass fast path and the general path give the same scores")

@@ -67,7 +67,7 @@ struct ReportTests {
         var statistics = ScoreStatistics()
         for score in [0.0, 0.1, 0.2, 0.25, 0.5, 0.61, 0.8, 0.95, 1.0, 0.7] { statistics.add(score, positive: score >= 0.5) }
         var report = PredictionReport(
-            inputPath: "in.csv", inputSHA256: "", inputBytes: 0, modelPath: "m.onnx", modelSHA256: "", outputKind: .binary,
+            inputPath: "in.csv", inputSHA256: nil, inputBytes: 0, modelPath: "m.onnx", modelSHA256: "", outputKind: .binary,
             threshold: 0.5, policy: .strict, startedAt: "")
         report.statistics = statistics
         let expected = """
