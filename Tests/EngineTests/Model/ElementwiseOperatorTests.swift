@@ -28,6 +28,19 @@ struct ElementwiseOperatorTests {
         #expect(y.floats == [10, 200, 3000, 40, 500, 6000])
     }
 
+    @Test("a short row [k] over many rows [n, k] (the repeated-pattern loop and its tail), either side", arguments: [1, 3, 10, 63])
+    func shortRowOverManyRows(k: Int) throws {
+        for n in [1, 7, 2 * 64 / k + 1, 301] {
+            let x = (0..<n * k).map { Float($0 % 97) * 0.37 - 11 }
+            let c = (0..<k).map { Float($0) * 1.7 + 0.3 }
+            let divided = try runSingle("Div", floats(x, [n, k]), floats(c, [k]))
+            #expect(divided.shape == [n, k])
+            #expect(divided.floats == x.indices.map { x[$0] / c[$0 % k] }, "k \(k), n \(n)")
+            let subtracted = try runSingle("Sub", floats(c, [1, k]), floats(x, [n, k]))
+            #expect(subtracted.floats == x.indices.map { c[$0 % k] - x[$0] }, "k \(k), n \(n)")
+        }
+    }
+
     @Test("Div broadcasts a column [N, 1] across columns")
     func divColumn() throws {
         let y = try runSingle("Div", floats([2, 4, 6, 9, 12, 15], [2, 3]), floats([2, 3], [2, 1]))

@@ -89,6 +89,28 @@ enum Broadcast {
             }
         } else if inner == 1 {
             var base = 0
+            if blockCount < 64 && count >= 2 * 64 {
+                // A short row (a per-feature constant against [N, features]): the pattern
+                // repeated to 64 or more elements makes one long loop the compiler vectorises,
+                // instead of a loop of `blockCount` per row.
+                let repeats = (64 + blockCount - 1) / blockCount
+                let span = repeats &* blockCount
+                withUnsafeTemporaryAllocation(of: T.self, capacity: span) { pattern in
+                    let patternBase = pattern.baseAddress.unsafelyUnwrapped
+                    for r in 0..<repeats {
+                        (patternBase + r &* blockCount).initialize(from: smallBase, count: blockCount)
+                    }
+                    while base &+ span <= count {
+                        let source = fullBase + base
+                        let target = outBase + base
+                        for j in 0..<span {
+                            target[j] = operation(source[j], patternBase[j])
+                        }
+                        base &+= span
+                    }
+                    patternBase.deinitialize(count: span)
+                }
+            }
             while base < count {
                 let source = fullBase + base
                 let target = outBase + base
