@@ -105,6 +105,63 @@ enum DecimalParser {
         return .number(slowPath(bytes, textStart, e))
     }
 
+    /// `-?digits[.digits]` (at most 19 digits in all) at `start`, followed by `,`, CR, LF or the
+    /// end: its value rounded to Float (through the correctly rounded Double, as the general path
+    /// does) and the offset after it; nil for anything else.
+    ///
+    /// The fast path's number parser (``ChunkProcessor``'s one pass over a plain record), exact:
+    /// the same bits as ``parse(_:_:_:)`` then `Float(_:)`.
+    ///
+    /// `@_transparent` because `@inline(__always)` was not honoured in the record loop, which
+    /// left a call per field (about 10% of the CPU time on the yardsticks' data).
+    @_transparent
+    static func parsePlainFloat(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
+        let count = bytes.count
+        // Most fields are small integers: 1 to 7 digits and a comma or newline fit one load.
+        if start + 8 <= count {
+            let chunk = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress.unsafelyUnwrapped + start).loadUnaligned(as: UInt64.self))
+            let digits = nonDigitBytes(chunk).trailingZeroBitCount >> 3  // 8: eight digits
+            if digits > 0 && digits < 8 {
+                let next = UInt8(truncatingIfNeeded: chunk >> UInt64(8 * digits))
+                if next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") {
+                    // Below 10⁷ < 2²⁴: exact in a Float, as through the Double below.
+                    let value = eightDigitValues((chunk &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * digits))
+                    return (Float(Int32(truncatingIfNeeded: value)), start + digits)
+                }
+            }
+        }
+        var p = start
+        let negative = p < count && bytes[p] == UInt8(ascii: "-")
+        if negative { p += 1 }
+        var mantissa: UInt64 = 0
+        let integerStart = p
+        p = accumulateDigits(bytes, from: p, to: count, into: &mantissa)
+        var digits = p - integerStart
+        var exponent = 0
+        if p < count && bytes[p] == UInt8(ascii: ".") {
+            p += 1
+            let fractionStart = p
+            p = accumulateDigits(bytes, from: p, to: count, into: &mantissa)
+            digits += p - fractionStart
+            exponent = fractionStart - p
+        }
+        guard digits > 0 && digits <= 19 else { return nil }
+        if p < count {
+            let next = bytes[p]
+            guard next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r") else { return nil }
+        }
+        // At most 19 digits and no exponent: below 10¹⁹, so always a finite Float.
+        let magnitude: Float
+        if exponent == 0 && mantissa <= 1 << 53 {
+            // An integer: one correctly rounded conversion, the same as through the exact Double.
+            magnitude = Float(Int64(bitPattern: mantissa))
+        } else {
+            guard let exact = exactMagnitude(mantissa, exponent) else { return nil }
+            magnitude = Float(exact)
+        }
+        return (negative ? -magnitude : magnitude, p)
+    }
+
     /// The correctly rounded `mantissa` × 10^`exponent` (a mantissa of at most 19 digits) by
     /// Clinger's fast path or Eisel–Lemire; nil when neither can decide (then use `strtod`).
     ///

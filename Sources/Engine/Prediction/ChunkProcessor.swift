@@ -176,7 +176,7 @@ private struct WorkerState: ~Copyable {
             fieldStarts[column] = p
             let feature = featureSlots[column]
             if feature >= 0 {
-                guard let (value, end) = Self.parsePlainNumber(bytes, from: p) else { return nil }
+                guard let (value, end) = DecimalParser.parsePlainFloat(bytes, from: p) else { return nil }
                 row[feature] = value
                 p = end
                 if column + 1 < columnCount {
@@ -225,47 +225,6 @@ private struct WorkerState: ~Copyable {
     private struct PlainRecord {
         var end: Int
         var integerID: UInt64?
-    }
-
-    /// `-?digits[.digits]` (at most 19 digits in all) at `start`, followed by `,`, CR, LF or the
-    /// end: its value rounded to Float (through the correctly rounded Double, as the general path
-    /// does) and the offset after it; nil for anything else.
-    ///
-    /// `@_transparent` because `@inline(__always)` was not honoured in the record loop, which
-    /// left a call per field (about 10% of the CPU time on the yardsticks' data).
-    @_transparent
-    private static func parsePlainNumber(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
-        let count = bytes.count
-        var p = start
-        let negative = p < count && bytes[p] == UInt8(ascii: "-")
-        if negative { p += 1 }
-        var mantissa: UInt64 = 0
-        let integerStart = p
-        p = DecimalParser.accumulateDigits(bytes, from: p, to: count, into: &mantissa)
-        var digits = p - integerStart
-        var exponent = 0
-        if p < count && bytes[p] == UInt8(ascii: ".") {
-            p += 1
-            let fractionStart = p
-            p = DecimalParser.accumulateDigits(bytes, from: p, to: count, into: &mantissa)
-            digits += p - fractionStart
-            exponent = fractionStart - p
-        }
-        guard digits > 0 && digits <= 19 else { return nil }
-        if p < count {
-            let next = bytes[p]
-            guard next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r") else { return nil }
-        }
-        // At most 19 digits and no exponent: below 10¹⁹, so always a finite Float.
-        let magnitude: Float
-        if exponent == 0 && mantissa <= 1 << 53 {
-            // An integer: one correctly rounded conversion, the same as through the exact Double.
-            magnitude = Float(Int64(bitPattern: mantissa))
-        } else {
-            guard let exact = DecimalParser.exactMagnitude(mantissa, exponent) else { return nil }
-            magnitude = Float(exact)
-        }
-        return (negative ? -magnitude : magnitude, p)
     }
 
     @inline(__always)

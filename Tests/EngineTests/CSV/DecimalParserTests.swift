@@ -402,6 +402,38 @@ struct DecimalParserTests {
         }
         #expect(failures.isEmpty, "\(failures.prefix(10))")
     }
+
+    @Test("the fast path's Float parser: strtod's value as a Float, or nil for what it leaves to the general path")
+    func plainFloat() {
+        var generator = SplitMix64(seed: 12)
+        var failures: [String] = []
+        let terminators = [",", "\n", "\r", ";", "x", "", ",123456789"]
+        for _ in 0..<100_000 {
+            // -?digits[.digits] with 0-12 digits before the point (leading zeros too), a field
+            // that may end the buffer, then a delimiter, another byte or nothing.
+            var field = generator.next() % 8 == 0 ? "-" : ""
+            let integerDigits = Int(generator.next() % 13)
+            for _ in 0..<integerDigits { field.append(Character(String(generator.next() % 10))) }
+            if generator.next() % 3 == 0 {
+                field += "."
+                for _ in 0..<Int(generator.next() % 12) { field.append(Character(String(generator.next() % 10))) }
+            }
+            let after = terminators[Int(generator.next() % UInt64(terminators.count))]
+            let buffer = Array((field + after).utf8)
+            let got = buffer.withUnsafeBufferPointer { DecimalParser.parsePlainFloat($0, from: 0) }
+            let digits = field.filter(\.isNumber).count
+            let plain = digits > 0 && digits <= 19 && (after.isEmpty || [",", "\n", "\r"].contains(after.first.map(String.init) ?? ""))
+            guard plain else {
+                if got != nil { failures.append("\(field + after) → \(got!) (expected nil)") }
+                continue
+            }
+            let expected = Float(strtod(field, nil))
+            if got?.0.bitPattern != expected.bitPattern || got?.1 != field.utf8.count {
+                failures.append("\(field + after) → \(String(describing: got)), expected \(expected) ending at \(field.utf8.count)")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(10))")
+    }
 }
 
 // MARK: Helpers

@@ -128,6 +128,10 @@ struct PredictionTests {
             var values = SampleRows.values(&generator)
             if id % 7 == 0 { values[5] = "-" + values[5] }
             if id % 11 == 0 { values[1] = "0.000" + values[1] }
+            // Integers of 1 to 8 digits, with leading zeros, around the one-load case (≤ 7 digits).
+            if id % 13 == 0 { values[2] = String(repeating: "0", count: id % 4) + "\(id * 7919 % 10_000_000)" }
+            if id % 17 == 0 { values[3] = "\(1_000_000 + id)" }
+            if id % 19 == 0 { values[4] = "\(id)\(id)" }
             plain += "\(id)," + values.joined(separator: ",") + "\n"
             let respelt = values.enumerated().map { index, value -> String in
                 switch (id + index) % 6 {
