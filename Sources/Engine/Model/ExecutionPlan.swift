@@ -26,9 +26,12 @@ struct ExecutionPlan: Sendable {
     let steps: [Step]
 
     /// Runs the graph on one input tensor and returns the first graph output.
-    func run(_ input: Tensor) throws(ModelError) -> Tensor {
+    ///
+    /// The input is consumed: its slot then holds the only reference, so the first node (say,
+    /// a standardising `Sub`) can write its result over it instead of copying the batch.
+    func run(_ input: consuming Tensor) throws(ModelError) -> Tensor {
         var slots = initialSlots
-        slots[inputSlot] = input
+        slots[inputSlot] = consume input
         for step in steps {
             var inputs = KernelInputs(step.inputs.map { $0.flatMap { slots[$0] } })
             for slot in step.releases {

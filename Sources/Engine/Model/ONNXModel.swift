@@ -129,7 +129,7 @@ public struct ONNXModel: Sendable {
             )
         }
         let batch = Tensor(shape: [rows, featureCount], floats: Array(UnsafeBufferPointer(rebasing: input[0..<needed])))
-        let output = try plan.run(batch)
+        let output = try plan.run(consume batch)
         guard output.rank >= 1, output.shape[0] == rows, output.count == rows * outputWidth else {
             throw ModelError(
                 code: .shapeMismatch,
