@@ -105,31 +105,45 @@ enum DecimalParser {
         return .number(slowPath(bytes, textStart, e))
     }
 
-    /// `-?digits[.digits]` (at most 19 digits in all) at `start`, followed by `,`, CR, LF or the
-    /// end: its value rounded to Float (through the correctly rounded Double, as the general path
-    /// does) and the offset after it; nil for anything else.
+    /// A feature field of a plain record (``ChunkProcessor``'s one pass) at `start`: its number,
+    /// `-?digits[.digits]` with at most 19 digits, rounded to Float exactly as ``parse(_:_:_:)``
+    /// then `Float(_:)` would, and where the field ends. A field that is not `last` must be
+    /// followed by a comma, and the offset after the comma is returned; the `last` field may be
+    /// followed by LF, CR or the end of the bytes, and their offset is returned for the record's
+    /// own checks. nil for anything else (the general path then takes the record).
     ///
-    /// The fast path's number parser (``ChunkProcessor``'s one pass over a plain record), exact:
-    /// the same bits as ``parse(_:_:_:)`` then `Float(_:)`.
+    /// Most fields are small integers: 1 to 7 digits and their separator fit one 8-byte load,
+    /// with no sign, point, length or range checks.
     ///
     /// `@_transparent` because `@inline(__always)` was not honoured in the record loop, which
     /// left a call per field (about 10% of the CPU time on the yardsticks' data).
     @_transparent
-    static func parsePlainFloat(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
+    static func parsePlainField(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, last: Bool) -> (Float, Int)? {
         let count = bytes.count
-        // Most fields are small integers: 1 to 7 digits and a comma or newline fit one load.
-        if start + 8 <= count {
+        if start &+ 8 <= count {
             let chunk = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress.unsafelyUnwrapped + start).loadUnaligned(as: UInt64.self))
             let digits = nonDigitBytes(chunk).trailingZeroBitCount >> 3  // 8: eight digits
             if digits > 0 && digits < 8 {
                 let next = UInt8(truncatingIfNeeded: chunk >> UInt64(8 * digits))
-                if next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") {
+                if next == (last ? UInt8(ascii: "\n") : UInt8(ascii: ",")) {
                     // Below 10⁷ < 2²⁴: exact in a Float, as through the Double below.
                     let value = eightDigitValues((chunk &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * digits))
-                    return (Float(Int32(truncatingIfNeeded: value)), start + digits)
+                    return (Float(Int32(truncatingIfNeeded: value)), last ? start &+ digits : start &+ digits &+ 1)
                 }
             }
         }
+        guard let (value, end) = parsePlainDecimal(bytes, from: start) else { return nil }
+        if last { return (value, end) }
+        guard end < count && bytes[end] == UInt8(ascii: ",") else { return nil }
+        return (value, end &+ 1)
+    }
+
+    /// `-?digits[.digits]` (at most 19 digits in all) at `start`, followed by `,`, CR, LF or the
+    /// end: its value rounded to Float (through the correctly rounded Double) and the offset
+    /// after it; nil for anything else. ``parsePlainField(_:from:last:)`` beyond one load.
+    @_transparent
+    static func parsePlainDecimal(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
+        let count = bytes.count
         var p = start
         let negative = p < count && bytes[p] == UInt8(ascii: "-")
         if negative { p += 1 }

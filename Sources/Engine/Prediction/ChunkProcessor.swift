@@ -84,8 +84,9 @@ private struct WorkerState: ~Copyable {
     let spansPerRow: Int
     /// Fast path: where each field of the current record starts, plus `recordEnd + 1`.
     let fieldStarts: UnsafeMutablePointer<Int>
-    /// For each column, the feature it feeds (its place in a batch row), or -1.
-    let featureSlots: [Int]
+    /// For each column, the feature it feeds (its place in a batch row), or -1. A pointer, as
+    /// `fieldStarts`: the record loop reads it once per field, without bounds checks.
+    let featureSlots: UnsafeMutablePointer<Int>
     /// The batch's features, row-major, as the model takes them.
     let features: UnsafeMutablePointer<Float>
     let rows: UnsafeMutablePointer<PendingRow>
@@ -107,9 +108,9 @@ private struct WorkerState: ~Copyable {
         capacity = processor.mode == .predict ? max(processor.batchSize, 1) : 1
         spansPerRow = 1 + plan.echoedColumns.count
         fieldStarts = .allocate(capacity: columnCount + 1)
-        var slots = [Int](repeating: -1, count: columnCount)
-        for (feature, column) in plan.featureColumns.enumerated() { slots[column] = feature }
-        featureSlots = slots
+        featureSlots = .allocate(capacity: columnCount)
+        featureSlots.initialize(repeating: -1, count: columnCount)
+        for (feature, column) in plan.featureColumns.enumerated() { featureSlots[column] = feature }
         features = .allocate(capacity: capacity * max(featureCount, 1))
         rows = .allocate(capacity: capacity)
         keptSpans = .allocate(capacity: capacity * spansPerRow)
@@ -117,6 +118,7 @@ private struct WorkerState: ~Copyable {
 
     deinit {
         fieldStarts.deallocate()
+        featureSlots.deallocate()
         features.deallocate()
         rows.deallocate()
         keptSpans.deallocate()
@@ -172,17 +174,19 @@ private struct WorkerState: ~Copyable {
         let idColumn = processor.plan.idColumn
         var integerID: UInt64?
         var p = start
-        for column in 0..<columnCount {
+        // Offsets stay within the chunk (far below Int.max): wrapping arithmetic spares the
+        // overflow checks in the loop that runs once per field.
+        var column = 0
+        while column < columnCount {
+            defer { column &+= 1 }
             fieldStarts[column] = p
             let feature = featureSlots[column]
             if feature >= 0 {
-                guard let (value, end) = DecimalParser.parsePlainFloat(bytes, from: p) else { return nil }
-                row[feature] = value
-                p = end
-                if column + 1 < columnCount {
-                    guard p < count && base[p] == UInt8(ascii: ",") else { return nil }
-                    p += 1
+                guard let (value, next) = DecimalParser.parsePlainField(bytes, from: p, last: column &+ 1 == columnCount) else {
+                    return nil
                 }
+                row[feature] = value
+                p = next
                 continue
             }
             if column == idColumn {

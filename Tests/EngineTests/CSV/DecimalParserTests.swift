@@ -403,8 +403,8 @@ struct DecimalParserTests {
         #expect(failures.isEmpty, "\(failures.prefix(10))")
     }
 
-    @Test("the fast path's Float parser: strtod's value as a Float, or nil for what it leaves to the general path")
-    func plainFloat() {
+    @Test("the fast path's field parser: strtod's value as a Float and the field's end, or nil for what it leaves to the general path")
+    func plainField() {
         var generator = SplitMix64(seed: 12)
         var failures: [String] = []
         let terminators = [",", "\n", "\r", ";", "x", "", ",123456789"]
@@ -420,16 +420,28 @@ struct DecimalParserTests {
             }
             let after = terminators[Int(generator.next() % UInt64(terminators.count))]
             let buffer = Array((field + after).utf8)
-            let got = buffer.withUnsafeBufferPointer { DecimalParser.parsePlainFloat($0, from: 0) }
-            let digits = field.filter(\.isNumber).count
-            let plain = digits > 0 && digits <= 19 && (after.isEmpty || [",", "\n", "\r"].contains(after.first.map(String.init) ?? ""))
-            guard plain else {
-                if got != nil { failures.append("\(field + after) → \(got!) (expected nil)") }
-                continue
+            let (inside, last) = buffer.withUnsafeBufferPointer {
+                (DecimalParser.parsePlainField($0, from: 0, last: false), DecimalParser.parsePlainField($0, from: 0, last: true))
             }
+            let digits = field.filter(\.isNumber).count
+            let number = digits > 0 && digits <= 19
             let expected = Float(strtod(field, nil))
-            if got?.0.bitPattern != expected.bitPattern || got?.1 != field.utf8.count {
-                failures.append("\(field + after) → \(String(describing: got)), expected \(expected) ending at \(field.utf8.count)")
+            let end = field.utf8.count
+            // Not the last field: a comma must follow, and parsing goes on after it.
+            if number && after.hasPrefix(",") {
+                if inside?.0.bitPattern != expected.bitPattern || inside?.1 != end + 1 {
+                    failures.append("\(field + after) inside → \(String(describing: inside)), expected \(expected) and \(end + 1)")
+                }
+            } else if inside != nil {
+                failures.append("\(field + after) inside → \(inside!) (expected nil)")
+            }
+            // The last field: the record's checks look at what follows (LF, CR, the end, or a comma they refuse).
+            if number && (after.isEmpty || [",", "\n", "\r"].contains(String(after.first!))) {
+                if last?.0.bitPattern != expected.bitPattern || last?.1 != end {
+                    failures.append("\(field + after) last → \(String(describing: last)), expected \(expected) and \(end)")
+                }
+            } else if last != nil {
+                failures.append("\(field + after) last → \(last!) (expected nil)")
             }
         }
         #expect(failures.isEmpty, "\(failures.prefix(10))")
