@@ -411,8 +411,17 @@ private struct WorkerState: ~Copyable {
         let rawIsScore = width == 1 && schema.transform == .none
         let plainBinaryRows: Bool
         if case .binary = schema.kind { plainBinaryRows = rawIsScore } else { plainBinaryRows = false }
+        let threshold = processor.threshold
         for index in 0..<count {
             let row = rows[index]
+            // The usual row first: a plain record, a binary model's own score, finite.
+            if plainBinaryRows && row.unquoted, case let score = raw.withUnsafeBufferPointer({ $0[index] }), score.isFinite {
+                result.rowsPredicted += 1
+                let positive = score >= threshold
+                result.statistics.add(Double(score), positive: positive)
+                writePlainRow(bytes, keptSpans + index * spansPerRow, recordLength: row.recordEnd - row.recordStart, score: score, positive: positive)
+                continue
+            }
             if rawIsScore {
                 probabilities[0] = raw[index]
             } else {
@@ -430,13 +439,6 @@ private struct WorkerState: ~Copyable {
             }
             result.rowsPredicted += 1
             let kept = keptSpans + index * spansPerRow
-            if plainBinaryRows && row.unquoted {
-                let score = raw[index]
-                let positive = score >= processor.threshold
-                result.statistics.add(Double(score), positive: positive)
-                writePlainRow(bytes, kept, recordLength: row.recordEnd - row.recordStart, score: score, positive: positive)
-                continue
-            }
             // Quoted fields may need re-quoting: twice their length bounds that.
             output.reserve(fixedBytes + 2 * (row.recordEnd - row.recordStart))
             output.appendField(copying: kept[0], from: bytes)
@@ -444,7 +446,7 @@ private struct WorkerState: ~Copyable {
             switch schema.kind {
             case .binary, .twoClass:
                 let score = rawIsScore ? raw[index] : probabilities[width - 1]
-                let positive = score >= processor.threshold
+                let positive = score >= threshold
                 result.statistics.add(Double(score), positive: positive)
                 output.append(sixDecimals: score)
                 output.append(UInt8(ascii: ","))

@@ -121,6 +121,42 @@ struct ValidationTests {
         #expect(report.warningSample.first?.rule == .duplicateID)
     }
 
+    @Test("a row the model scores as NaN is rejected with its line, plain or quoted; strict fails the file there")
+    func nonFiniteScore() throws {
+        // score = Sigmoid(Sqrt(a - b)): NaN where a < b.
+        var graph = TestGraph(features: 2, outputWidth: 1)
+        graph.initializer("w", [1, -1], shape: [2, 1])
+        graph.node("MatMul", ["x", "w"], ["d"])
+        graph.node("Sqrt", ["d"], ["r"])
+        graph.node("Sigmoid", ["r"], ["y"])
+        let folder = try TemporaryFolder()
+        let model = try graph.write(to: folder)
+        // Line 4 is plain (the fast path), line 6 quoted (the general path); both give NaN.
+        let input = folder.file("in.csv", "id,a,b\n1,5,1\n2,2,2\n3,1,5\n4,9,0\n\"5\",\"0\",7\n6,3,1\n")
+        let lenient = try BatchPredictor(modelPath: model, options: testOptions {
+            $0.idColumn = "id"
+            $0.features = ["a", "b"]
+            $0.policy = .lenient(maxRejectedFraction: 0.5)
+        })
+        let report = try lenient.predictCSV(input: input, output: "\(folder.path)/out.csv")
+        #expect(report.rowsRead == 6 && report.rowsPredicted == 4 && report.rowsRejected == 2)
+        let predicted = try #require(folder.read("out.csv")).split(separator: "\n").dropFirst().map { $0.prefix(while: { $0 != "," }) }
+        #expect(predicted == ["1", "2", "4", "6"])
+        let rejected = try #require(folder.read("out.rejected.csv")).split(separator: "\n").dropFirst()
+        #expect(rejected.map { $0.prefix(while: { $0 != "," }) } == ["4", "6"])
+        #expect(rejected.allSatisfy { $0.contains(ValidationIssue.Rule.modelOutputNotFinite.name) && $0.contains("nan") })
+
+        let strict = try BatchPredictor(modelPath: model, options: testOptions {
+            $0.idColumn = "id"
+            $0.features = ["a", "b"]
+        })
+        #expect {
+            try strict.predictCSV(input: input, output: "\(folder.path)/strict.csv")
+        } throws: { error in
+            (error as? PredictionError)?.issue?.line == 4 && (error as? PredictionError)?.issue?.rule == .modelOutputNotFinite
+        }
+    }
+
     @Test("lenient: bad rows go to rejected.csv with line and reason, and the counts add up")
     func lenient() throws {
         var text = "\(header)\n"
