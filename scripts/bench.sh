@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: the speed benchmarks (never timed tests). Builds the release binary, generates the
-# inputs, measures the I/O floor, `inferwatcher predict` (1M and 10M rows, 1 and 2 threads, and
-# 10k rows start to exit), the daemon's drop-to-archive latency and, where Python can be set up,
-# the best Python stack of ../shared/bench on the same data, model and machine. Writes the
-# results into docs/PERFORMANCE.md between the "bench:begin" and "bench:end" markers.
+# inputs, measures the I/O floor, `inferwatcher predict` (1M and 10M rows, 1 and 2 threads, the
+# largest also with --report, and 10k rows start to exit), the daemon's drop-to-archive latency
+# and, where Python can be set up, the best Python stack of ../shared/bench on the same data,
+# model and machine. Writes the results into docs/PERFORMANCE.md between the "bench:begin" and
+# "bench:end" markers.
 #
 #   make bench                         # everything (first run: builds, generates data, makes a venv)
 #   BASELINES=0 make bench             # skip the Python baselines
@@ -69,6 +70,10 @@ predict() {  # predict SIZE THREADS
 }
 
 for s in $sizes; do predict "$s" 1; predict "$s" 2; done
+# With --report the input is also hashed (SHA-256, for report.json): what that costs.
+timed inferwatcher_with_report "$largest" 2 "$work/out/iw_$largest.csv" "$bin" predict --input "$work/data/input_$largest.csv" \
+    --output "$work/out/iw_$largest.csv" --model "$model" --id-column user_id --include-features --threads 2 --quiet \
+    --report "$work/out/report.json"
 # The I/O floor: read the input and write a file of our output's size, 1 MiB at a time (dd).
 "$bin" predict --input "$work/data/input_$largest.csv" --output "$work/out/reference.csv" --model "$model" \
     --id-column user_id --include-features --quiet

@@ -24,7 +24,7 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var settings: PredictionSettings
 
-    @Option(name: .long, help: "Also write report.json to this path.")
+    @Option(name: .long, help: "Also write report.json to this path (with the input's SHA-256, hashed as it is read only then).")
     var report: String?
 
     @Option(name: .long, help: "Where rejected rows go under --policy lenient.")
