@@ -13,8 +13,9 @@
 #
 # Method: every run is a fresh process under /usr/bin/time (wall = start to exit, peak RSS); the
 # input is warm in the page cache; before each run dirty pages are synced and the previous output
-# removed, so no run pays for another's writeback. Each figure is the median of RUNS runs (5: with
-# 3, the ratio of two medians, such as 2 threads against 1, moved by ±15 % between runs here).
+# removed, so no run pays for another's writeback. RUNS rounds (default 5) run every configuration
+# once each, so configurations whose ratio is a target are measured side by side rather than
+# minutes apart (this VM's speed drifts by ±20 % over a quarter hour); each figure is the median.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -46,63 +47,80 @@ for s in 10k $sizes; do generate "$s" > /dev/null; done
 largest=$(echo $sizes | awk '{print $NF}')
 
 results=$work/results.tsv
-printf 'name\tsize\tthreads\twall_s\trss_mb\tuser_s\tsys_s\n' > "$results"
+raw=$work/runs.tsv
+: > "$raw"
 
-# timed NAME SIZE THREADS OUTPUT CMD... : RUNS fresh runs, records the median wall (with its RSS).
-# OUTPUT is removed before each run ("-": nothing to remove).
-timed() {
+# once NAME SIZE THREADS OUTPUT CMD... : one fresh run, appended to runs.tsv. OUTPUT is removed
+# before it ("-": nothing to remove).
+once() {
     local name=$1 size=$2 threads=$3 output=$4; shift 4
-    local tfile=$work/time.txt lines=()
-    for _ in $(seq 1 "$runs"); do
-        [ "$output" = - ] || rm -f "$output"
-        sync
-        /usr/bin/time -f "%e %M %U %S" -o "$tfile" "$@" > "$work/last.log" 2>&1 \
-            || { echo "FAILED: $*" >&2; cat "$work/last.log" >&2; exit 1; }
-        lines+=("$(tail -1 "$tfile")")
-    done
-    printf '%s\n' "${lines[@]}" | sort -n | awk -v n="$name" -v s="$size" -v t="$threads" -v runs="$runs" \
-        'NR == int((runs + 1) / 2) {printf "%s\t%s\t%s\t%.2f\t%.0f\t%.2f\t%.2f\n", n, s, t, $1, $2 / 1024, $3, $4}' \
-        | tee -a "$results" >&2
+    [ "$output" = - ] || rm -f "$output"
+    sync
+    /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" > "$work/last.log" 2>&1 \
+        || { echo "FAILED: $*" >&2; cat "$work/last.log" >&2; exit 1; }
+    tail -1 "$work/time.txt" | awk -v n="$name" -v s="$size" -v t="$threads" \
+        '{printf "%s\t%s\t%s\t%.2f\t%.0f\t%.2f\t%.2f\n", n, s, t, $1, $2 / 1024, $3, $4}' | tee -a "$raw" >&2
 }
-predict() {  # predict SIZE THREADS
-    timed inferwatcher "$1" "$2" "$work/out/iw_$1.csv" "$bin" predict --input "$work/data/input_$1.csv" \
-        --output "$work/out/iw_$1.csv" --model "$model" --id-column user_id --include-features --threads "$2" --quiet
+predict() {  # predict SIZE THREADS [more arguments]
+    local size=$1 threads=$2 name=inferwatcher; shift 2
+    [ $# -gt 0 ] && name=inferwatcher_with_report
+    once "$name" "$size" "$threads" "$work/out/iw_$size.csv" "$bin" predict --input "$work/data/input_$size.csv" \
+        --output "$work/out/iw_$size.csv" --model "$model" --id-column user_id --include-features --threads "$threads" \
+        --quiet "$@"
 }
 
-for s in $sizes; do predict "$s" 1; predict "$s" 2; done
-# With --report the input is also hashed (SHA-256, for report.json): what that costs.
-timed inferwatcher_with_report "$largest" 2 "$work/out/iw_$largest.csv" "$bin" predict --input "$work/data/input_$largest.csv" \
-    --output "$work/out/iw_$largest.csv" --model "$model" --id-column user_id --include-features --threads 2 --quiet \
-    --report "$work/out/report.json"
-# The I/O floor: read the input and write a file of our output's size, 1 MiB at a time (dd).
+# The best Python stack (polars + onnxruntime), plain and streamed in 1M-row chunks; the faster counts.
+python=""
+if [ "${BASELINES:-1}" != 0 ] && [ -f "$shared/best_python_pipeline.py" ]; then
+    venv=$work/venv
+    [ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q numpy polars pyarrow onnxruntime; } >&2
+    if "$venv/bin/python" -c 'import polars, onnxruntime' 2>/dev/null; then python=$venv/bin/python; fi
+fi
+# The I/O floor writes a file of our output's size.
 "$bin" predict --input "$work/data/input_$largest.csv" --output "$work/out/reference.csv" --model "$model" \
     --id-column user_id --include-features --quiet
-timed read_input "$largest" 1 - dd if="$work/data/input_$largest.csv" of=/dev/null bs=1M status=none
-timed write_output "$largest" 1 "$work/out/floor.csv" dd if="$work/out/reference.csv" of="$work/out/floor.csv" bs=1M status=none
-# Small files: start to exit.
-runs_saved=$runs; runs=$(( runs < 5 ? 5 : runs ))
-predict 10k 2
-runs=$runs_saved
+
+# RUNS rounds, each running every configuration once: the VM's speed drifts over minutes, so
+# the runs whose ratios are targets (1 vs 2 threads, ours vs Python, ours vs the floor) are
+# interleaved rather than measured one block after another.
+for round in $(seq 1 "$runs"); do
+    echo "round $round of $runs" >&2
+    for s in $sizes; do predict "$s" 1; predict "$s" 2; done
+    # With --report the input is also hashed (SHA-256, for report.json): what that costs.
+    predict "$largest" 2 --report "$work/out/report.json"
+    # The I/O floor: read the input, and write a file of our output's size, 1 MiB at a time (dd).
+    once read_input "$largest" 1 - dd if="$work/data/input_$largest.csv" of=/dev/null bs=1M status=none
+    once write_output "$largest" 1 "$work/out/floor.csv" dd if="$work/out/reference.csv" of="$work/out/floor.csv" bs=1M status=none
+    # Small files: start to exit.
+    predict 10k 2
+    if [ -n "$python" ]; then
+        for s in $sizes; do
+            once best_python "$s" 2 "$work/out/py_$s.csv" "$python" "$shared/best_python_pipeline.py" \
+                --input "$work/data/input_$s.csv" --output "$work/out/py_$s.csv" --model "$model"
+            once best_python_chunked_1M "$s" 2 "$work/out/py_$s.csv" "$python" "$shared/best_python_pipeline.py" \
+                --input "$work/data/input_$s.csv" --output "$work/out/py_$s.csv" --model "$model" --chunksize 1000000
+        done
+    fi
+done
+# Per configuration, the run with the median wall time (its RSS, user and sys with it), in the
+# order the configurations were first run.
+printf 'name\tsize\tthreads\twall_s\trss_mb\tuser_s\tsys_s\n' > "$results"
+awk -F'\t' '{key = $1 FS $2 FS $3; if (!(key in n)) order[++k] = key; line[key, ++n[key]] = $0; wall[key, n[key]] = $4}
+    END {for (i = 1; i <= k; i++) {key = order[i]; m = n[key]
+        for (a = 1; a <= m; a++) idx[a] = a
+        for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (wall[key, idx[b]] < wall[key, idx[a]]) {t = idx[a]; idx[a] = idx[b]; idx[b] = t}
+        print line[key, idx[int((m + 1) / 2)]]}}' "$raw" >> "$results"
+cat "$results" >&2
+
 # The daemon: a 10k-row file renamed into incoming/ until its report is archived.
 latency=$(python3 scripts/bench/daemon_latency.py "$bin" "$model" "$work/data/input_10k.csv" "$work/daemon" \
     --runs "$(( runs < 5 ? 5 : runs ))" | tail -1)
 echo "daemon: $latency" >&2
 
-# The best Python stack (polars + onnxruntime), plain and streamed in 1M-row chunks; the faster counts.
 baseline=""
-if [ "${BASELINES:-1}" != 0 ] && [ -f "$shared/best_python_pipeline.py" ]; then
-    venv=$work/venv
-    [ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q numpy polars pyarrow onnxruntime; } >&2
-    if "$venv/bin/python" -c 'import polars, onnxruntime' 2>/dev/null; then
-        for s in $sizes; do
-            timed best_python "$s" 2 "$work/out/py_$s.csv" "$venv/bin/python" "$shared/best_python_pipeline.py" \
-                --input "$work/data/input_$s.csv" --output "$work/out/py_$s.csv" --model "$model"
-            timed best_python_chunked_1M "$s" 2 "$work/out/py_$s.csv" "$venv/bin/python" "$shared/best_python_pipeline.py" \
-                --input "$work/data/input_$s.csv" --output "$work/out/py_$s.csv" --model "$model" --chunksize 1000000
-        done
-        baseline=$("$venv/bin/python" "$shared/compare_outputs.py" "$work/out/iw_$(echo $sizes | awk '{print $1}').csv" \
-            "$work/out/py_$(echo $sizes | awk '{print $1}').csv" 2>&1 | tail -1)
-    fi
+if [ -n "$python" ]; then
+    first=$(echo $sizes | awk '{print $1}')  # both outputs are there from the last round
+    baseline=$("$python" "$shared/compare_outputs.py" "$work/out/iw_$first.csv" "$work/out/py_$first.csv" 2>&1 | tail -1)
 fi
 
 python3 scripts/bench/write_report.py "$results" docs/PERFORMANCE.md \
