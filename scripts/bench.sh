@@ -61,7 +61,7 @@ once() {
     tail -1 "$work/time.txt" | awk -v n="$name" -v s="$size" -v t="$threads" \
         '{printf "%s\t%s\t%s\t%.2f\t%.0f\t%.2f\t%.2f\n", n, s, t, $1, $2 / 1024, $3, $4}' | tee -a "$raw" >&2
 }
-predict() {  # predict SIZE THREADS [more arguments]
+predict() {  # predict SIZE THREADS [--report PATH]: with --report, recorded as inferwatcher_with_report
     local size=$1 threads=$2 name=inferwatcher; shift 2
     [ $# -gt 0 ] && name=inferwatcher_with_report
     once "$name" "$size" "$threads" "$work/out/iw_$size.csv" "$bin" predict --input "$work/data/input_$size.csv" \
