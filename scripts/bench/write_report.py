@@ -39,7 +39,8 @@ def main() -> int:
               f"- input: `{args.input}` ({', '.join(f'{s} = {size_bytes(s):,} bytes' for s in sizes)})",
               f"- command: `{args.command}`",
               "- method: fresh process per run under /usr/bin/time, input warm in the page cache, `sync` and the old output"
-              " removed before each run; median of the runs. MB/s = input bytes / wall.", ""]
+              " removed before each run; rounds that run every configuration once each (interleaved), the median over"
+              " the rounds. MB/s = input bytes / wall.", ""]
     lines += ["| what | rows | threads | wall s | rows/s | MB/s in | peak RSS MB | user s | sys s |",
               "|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
