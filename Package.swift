@@ -7,13 +7,18 @@ let package = Package(
         .executable(name: "inferwatcher", targets: ["InferWatcher"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Archive", targets: ["Archive"]),
+        .library(name: "SystemdCalendar", targets: ["SystemdCalendar"]),
+        .library(name: "SystemdSupport", targets: ["SystemdSupport"]),
+        .library(name: "InferWatcherDaemon", targets: ["InferWatcherDaemon"]),
     ],
+    // Exact versions: we ship a binary, and Package.resolved stays out of git (the package
+    // mirror's commit ids are not upstream's).
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // libsystemd (libsystemd-dev): sd_notify and the native journal.
@@ -47,24 +52,56 @@ let package = Package(
             ]
         ),
         .target(name: "Archive", dependencies: ["Checksum", "CZstd", "CZlib"]),
-        .executableTarget(
-            name: "InferWatcher",
+        // systemd calendar events (OnCalendar=) and the tz database: Glibc only.
+        .target(name: "SystemdCalendar"),
+        // sd_notify and the native journal: the only importer of CSystemd.
+        .target(
+            name: "SystemdSupport",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The daemon: configuration, pipelines as services, jobs, spool, status.
+        .target(
+            name: "InferWatcherDaemon",
             dependencies: [
                 "Engine",
                 "Archive",
-                "CSystemd",
+                "Checksum",
                 "CMalloc",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SystemdCalendar",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // The command line: commands only.
+        .executableTarget(
+            name: "InferWatcher",
+            dependencies: [
+                "Engine",
+                "Archive",
+                "InferWatcherDaemon",
+                "SystemdSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Checksum", "CKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Checksum"]),
-        .testTarget(name: "DaemonTests", dependencies: ["InferWatcher", "Engine", "Archive"]),
-        .testTarget(name: "CLITests", dependencies: ["Engine"]),
+        .testTarget(name: "SystemdCalendarTests", dependencies: ["SystemdCalendar"]),
+        .testTarget(name: "SystemdSupportTests", dependencies: ["SystemdSupport"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "InferWatcherDaemon", "SystemdCalendar", "Engine", "Archive",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The real binary on temporary spools: real inotify, signals, kill -9, a full tmpfs.
+        .testTarget(name: "DaemonIntegrationTests", dependencies: ["InferWatcher"]),
+        .testTarget(name: "CLITests", dependencies: ["InferWatcher", "Engine"]),
     ]
 )
 

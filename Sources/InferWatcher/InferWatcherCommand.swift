@@ -1,10 +1,11 @@
 import ArgumentParser
+import InferWatcherDaemon
 import Glibc
 
 /// The `inferwatcher` command line: one-shot prediction and the tools around it.
 @main
 struct InferWatcherCommand: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = SoftwareVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "inferwatcher",
@@ -71,4 +72,11 @@ struct Standard {
     }
 
     var isTerminal: Bool { isatty(fd) == 1 }
+}
+
+extension ConfigLoader {
+    /// Loads for a CLI command: a bad configuration is a usage error (exit status 2).
+    static func loadForCommand(path: String) throws(CLIFailure) -> DaemonConfig {
+        do { return try load(path: path) } catch { throw CLIFailure.usage(error.description) }
+    }
 }

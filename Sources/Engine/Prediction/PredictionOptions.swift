@@ -48,3 +48,12 @@ public struct PredictionOptions: Sendable {
         return max(cores, 1)
     }
 }
+
+extension PredictionOptions {
+    /// Column names from a comma-separated list (`a, b,c`), with the spaces around each trimmed.
+    public static func columnNames(fromList text: String) -> [String] {
+        text.split(separator: ",").map { name in
+            String(name.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+        }
+    }
+}

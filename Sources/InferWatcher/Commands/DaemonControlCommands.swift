@@ -2,6 +2,7 @@ import Archive
 import ArgumentParser
 import Engine
 import Foundation
+import InferWatcherDaemon
 
 /// `inferwatcher status`: what the running daemon is doing.
 struct StatusCommand: ParsableCommand {
@@ -120,7 +121,7 @@ struct PruneCommand: ParsableCommand {
             let days = olderThan ?? pipeline.retentionDays
             let result: PruneResult
             do {
-                result = try ArchivePruner.prune(root: pipeline.archive, olderThanDays: days, now: currentTime(), dryRun: dryRun)
+                result = try ArchivePruner.prune(root: pipeline.archive, olderThanDays: days, now: SystemClock().now.unixSeconds, dryRun: dryRun)
             } catch {
                 throw CLIFailure.work(error.description)
             }

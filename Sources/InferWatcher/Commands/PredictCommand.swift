@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import InferWatcherDaemon
 
 /// `inferwatcher predict`: one file, no daemon (the Python original's "Method 1").
 struct PredictCommand: ParsableCommand {
@@ -99,7 +100,7 @@ struct PredictionSettings: ParsableArguments {
         options.idColumn = idColumn
         options.includeFeatures = includeFeatures
         if let features {
-            let names = features.split(separator: ",").map { String($0).trimmingCharacters() }
+            let names = PredictionOptions.columnNames(fromList: features)
             guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
                 throw .usage("--features needs comma-separated column names, got '\(features)'")
             }
@@ -137,14 +138,5 @@ extension CLIFailure {
         case .validation, .io: self = .work(error.description)
         default: self = .usage(error.description)
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var text = Substring(self)
-        while text.first == " " { text.removeFirst() }
-        while text.last == " " { text.removeLast() }
-        return String(text)
     }
 }

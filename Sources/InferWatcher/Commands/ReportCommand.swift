@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import InferWatcherDaemon
 
 /// `inferwatcher report`: prints the report of an archived job or of a predictions file.
 struct ReportCommand: ParsableCommand {

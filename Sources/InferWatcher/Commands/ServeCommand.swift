@@ -1,8 +1,10 @@
 import Archive
 import ArgumentParser
 import Glibc
+import InferWatcherDaemon
 import Logging
 import ServiceLifecycle
+import SystemdSupport
 import UnixSignals
 
 /// `inferwatcher serve`: the daemon.
@@ -32,10 +34,13 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "inferwatcher")
-        let notifier = SystemdNotifier()
+        let systemd = SystemdLifecycleReporter()
+        let hooks = DaemonHooks(
+            ready: systemd.ready, reloading: systemd.reloading, stopping: systemd.stopping,
+            tick: { systemd.tick(status: $0, healthy: $1) }, waitingForJobs: systemd.waitingForWork)
         let daemon: Daemon
         do {
-            daemon = try Daemon(config: loaded, configPath: config, logger: logger, hooks: SystemdHooks.make(notifier))
+            daemon = try Daemon(config: loaded, configPath: config, logger: logger, hooks: hooks)
         } catch {
             throw CLIFailure.work(error.description)
         }
@@ -65,7 +70,7 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try ConfigLoader.loadForCommand(path: config)
-        var lines = ["\(config): OK", "state_dir: \(loaded.stateDirectory)", "stop_timeout: \(TimeSpan.format(loaded.stopTimeoutSeconds))", "pipelines:"]
+        var lines = ["\(config): OK", "state_dir: \(loaded.stateDirectory)", "stop_timeout: \(TimeSpan.format(loaded.stopTimeout))", "pipelines:"]
         for p in loaded.pipelines {
             lines.append("  \(p.name):")
             lines.append("    spool: \(p.spool)")
@@ -78,10 +83,10 @@ struct CheckConfigCommand: ParsableCommand {
             lines.append("    batch_size: \(p.batchSize)")
             lines.append("    threads: \(p.threads)")
             lines.append("    schedule: \(p.schedule)")
-            lines.append("    settle: \(TimeSpan.format(p.settleSeconds))")
+            lines.append("    settle: \(TimeSpan.format(p.settle))")
             lines.append("    validation: \(p.policy.rawValue), max_rejected_fraction \(p.maxRejectedFraction)")
-            lines.append("    retries: \(p.retryAttempts) attempts, backoff \(TimeSpan.format(p.initialBackoffSeconds)) to \(TimeSpan.format(p.maxBackoffSeconds))")
-            lines.append("    sla: \(TimeSpan.format(p.slaSeconds))")
+            lines.append("    retries: \(p.retryAttempts) attempts, backoff \(TimeSpan.format(p.initialBackoff)) to \(TimeSpan.format(p.maxBackoff))")
+            lines.append("    sla: \(TimeSpan.format(p.sla))")
             lines.append("    duplicates: \(p.duplicates.rawValue)")
             lines.append("    compression: \(p.compression.rawValue)")
             lines.append("    retention_days: \(p.retentionDays)")

@@ -1,7 +1,7 @@
 import Archive
 import Testing
 
-@testable import InferWatcher
+@testable import InferWatcherDaemon
 
 @Suite("Configuration")
 struct ConfigLoaderTests {
@@ -19,13 +19,13 @@ struct ConfigLoaderTests {
         #expect(pipeline.idColumn == "user_id")
         #expect(pipeline.includeFeatures)
         #expect(pipeline.schedule == .immediate)
-        #expect(pipeline.settleSeconds == 2)
+        #expect(pipeline.settle == .seconds(2))
         #expect(pipeline.policy == .strict)
         #expect(pipeline.maxRejectedFraction == 0.01)
         #expect(pipeline.retryAttempts == 3)
-        #expect(pipeline.initialBackoffSeconds == 10)
-        #expect(pipeline.maxBackoffSeconds == 3600)
-        #expect(pipeline.slaSeconds == 7200)
+        #expect(pipeline.initialBackoff == .seconds(10))
+        #expect(pipeline.maxBackoff == .seconds(3600))
+        #expect(pipeline.sla == .seconds(7200))
         #expect(pipeline.duplicates == .process)
         #expect(pipeline.compression == .zstd)
         #expect(pipeline.retentionDays == 90)
@@ -57,17 +57,17 @@ struct ConfigLoaderTests {
         #expect(config.pipelines.map(\.name) == ["churn", "fraud"])
         let churn = config.pipelines[0]
         #expect(churn.threshold == 0.7)
-        #expect(churn.settleSeconds == 0.5)
+        #expect(churn.settle == .milliseconds(500))
         #expect(churn.features == ["age", "income"])
         #expect(churn.policy == .lenient)
         #expect(churn.maxRejectedFraction == 0.05)
         #expect(churn.retryAttempts == 5)
-        #expect(churn.initialBackoffSeconds == 2)
-        #expect(churn.maxBackoffSeconds == 600)
+        #expect(churn.initialBackoff == .seconds(2))
+        #expect(churn.maxBackoff == .seconds(600))
         #expect(churn.compression == .gzip)
-        #expect(churn.backoff(beforeRetry: 1) == 2)
-        #expect(churn.backoff(beforeRetry: 3) == 8)
-        #expect(churn.backoff(beforeRetry: 20) == 600)
+        #expect(churn.backoff(beforeRetry: 1) == .seconds(2))
+        #expect(churn.backoff(beforeRetry: 3) == .seconds(8))
+        #expect(churn.backoff(beforeRetry: 20) == .seconds(600))
         if case .calendar = churn.schedule {} else { Issue.record("expected a calendar schedule") }
         #expect(config.pipelines[1].archive == "/var/lib/inferwatcher/archive/fraud")
     }
@@ -102,8 +102,10 @@ struct ConfigLoaderTests {
         #expect(TimeSpan.seconds("2 days") == 172_800)
         #expect(TimeSpan.seconds("90") == 90)
         #expect(TimeSpan.seconds("soon") == nil)
+        #expect(TimeSpan.duration("1h 30min") == .seconds(5400))
+        #expect(TimeSpan.duration("500ms") == .milliseconds(500))
         #expect(TimeSpan.seconds("") == nil)
-        #expect(TimeSpan.format(5400) == "1h 30min")
-        #expect(TimeSpan.format(0.2) == "200ms")
+        #expect(TimeSpan.format(.seconds(5400)) == "1h 30min")
+        #expect(TimeSpan.format(.milliseconds(200)) == "200ms")
     }
 }

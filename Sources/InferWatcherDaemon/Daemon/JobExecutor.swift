@@ -1,0 +1,334 @@
+import Archive
+import Checksum
+import Engine
+import Glibc
+import Logging
+
+/// How one attempt at a job ended.
+enum JobOutcome: Sendable {
+    /// Filed in the archive.
+    case archived(folder: String, report: PredictionReport)
+    /// An earlier attempt had already filed it (the daemon died before cleaning up).
+    case alreadyArchived(folder: String)
+    /// The same content was archived before and the pipeline skips duplicates.
+    case skippedDuplicate(of: String)
+    /// Moved to `failed/` with its reason.
+    case quarantined(path: String, reason: String)
+    /// A transient failure: try again at `retryAt`.
+    case retryLater(reason: String, retryAt: UnixInstant)
+    /// Stopped for shutdown; the file stays in `processing/` and is redone on start.
+    case abandoned
+}
+
+/// Runs one claimed file through validate → predict → report → archive → clean up.
+///
+/// Runs on a thread of its own (``JobThread``: the work is blocking); shares nothing mutable with
+/// the pipeline except through ``StatusBoard``, the ``AttemptLedger`` and the outcome it returns.
+struct JobExecutor: Sendable {
+    let pipeline: PipelineConfig
+    let duplicates: DuplicateIndex
+    let status: StatusBoard
+    let ledger: AttemptLedger
+    let clock: any DaemonClock
+    let logger: Logger
+    /// True once the job should give up at the next chunk boundary (the stop timeout passed).
+    let shouldStop: @Sendable () -> Bool
+    /// Crash-test hook (``TestPausePoint``): stop dead at this point so a test can kill -9 here.
+    var pausePoint: TestPausePoint? = TestPausePoint.fromEnvironment()
+
+    /// The work folder for a job's outputs, inside the archive root (same file system: the
+    /// archive hard-links them in).
+    static func workFolder(archive: String) -> String { archive + "/.work" }
+
+    func run(_ file: ClaimedFile) -> JobOutcome {
+        let started = clock.now.unixSeconds
+        let hash: String
+        do { hash = try Self.sha256(of: file.path) } catch {
+            return failed(file, transient: true, reason: error.description)
+        }
+        let jobID = JobID.make(contentSHA256: hash, arrivalNanoseconds: file.arrivalNanoseconds)
+        var log = logger
+        log[metadataKey: "iw.job"] = "\(jobID)"
+        log[metadataKey: "iw.input"] = "\(file.originalName)"
+        status.update(pipeline.name) {
+            $0.running.removeAll { $0.input == file.originalName }
+            $0.running.append(StatusBoard.RunningJob(jobID: jobID, input: file.originalName, startedAt: started, lastProgress: started))
+        }
+
+        if let existing = Self.findArchivedFolder(archive: pipeline.archive, jobID: jobID) {
+            log.info("job already archived by an earlier run; cleaning up", metadata: .event(.jobSucceeded, ["iw.archive": "\(existing)"]))
+            SpoolFolders.remove(file.path)
+            ledger.forget(file)
+            return .alreadyArchived(folder: existing)
+        }
+        log.info("job started", metadata: .event(.jobStarted, ["iw.attempt": "\(file.attempts + 1)"]))
+        if let first = duplicates.lookup(hash) {
+            log.notice("same content was archived before", metadata: ["iw.duplicate_of": "\(first)"])
+            if pipeline.duplicates == .skip {
+                SpoolFolders.remove(file.path)
+                ledger.forget(file)
+                return .skippedDuplicate(of: first)
+            }
+        }
+
+        let work = Self.workFolder(archive: pipeline.archive) + "/" + jobID
+        defer {
+            SpoolFolders.removeTree(work)
+            MallocTuning.returnFreeMemory()
+        }
+        let predictions = work + "/predictions.csv"
+        let rejected = work + "/rejected.csv"
+        var report: PredictionReport
+        do {
+            try SpoolFolders.makeFolder(work)
+            let predictor = try BatchPredictor(modelPath: pipeline.model, options: pipeline.predictionOptions)
+            let pipelineName = pipeline.name
+            let status = self.status
+            let clock = self.clock
+            report = try predictor.predictCSV(
+                input: file.path, output: predictions, rejected: rejected,
+                progress: { [pausePoint] progress in
+                    pausePoint?.pauseIfAt(.midPredict, jobID: jobID)
+                    status.update(pipelineName) { state in
+                        guard let index = state.running.firstIndex(where: { $0.jobID == jobID }) else { return }
+                        state.running[index].bytesRead = progress.bytesRead
+                        state.running[index].totalBytes = progress.totalBytes
+                        state.running[index].rowsRead = progress.rowsRead
+                        state.running[index].rowsPerSecond = Double(progress.rowsRead) / max(progress.elapsedSeconds, 0.001)
+                        state.running[index].lastProgress = clock.now.unixSeconds
+                    }
+                },
+                shouldStop: shouldStop)
+        } catch let error as PredictionError {
+            switch error.code {
+            case .cancelled:
+                log.notice("job abandoned for shutdown; it stays in processing/ and is redone on start")
+                return .abandoned
+            case .validation, .usage:
+                return quarantineInvalid(file, jobID: jobID, error: error, log: log)
+            default:
+                return failed(file, jobID: jobID, transient: true, reason: error.description, log: log)
+            }
+        } catch {
+            return failed(file, jobID: jobID, transient: true, reason: "\(error)", log: log)
+        }
+
+        report.inputSHA256 = hash  // of the same claimed file: the engine was asked not to hash it again
+        pausePoint?.pauseIfAt(.afterPredict, jobID: jobID)
+        var outputs = ["predictions.csv": predictions]
+        if report.rowsRejected > 0 && SpoolFolders.exists(rejected) { outputs["rejected.csv"] = rejected }
+        let request = JobArchiveRequest(
+            pipeline: pipeline.name, jobID: jobID, inputPath: file.path, inputName: file.originalName,
+            startedAt: started, finishedAt: clock.now.unixSeconds, compression: pipeline.compression, outputs: outputs,
+            documents: ["report.txt": Array(report.text().utf8), "report.json": Array(report.json().utf8)],
+            model: ArchiveManifest.Model(path: pipeline.model, sha256: report.modelSHA256),
+            rows: ArchiveManifest.RowCounts(read: report.rowsRead, predicted: report.rowsPredicted, rejected: report.rowsRejected),
+            softwareVersion: SoftwareVersion.current)
+        let folder: String
+        do {
+            folder = try ArchiveWriter(root: pipeline.archive).archive(request).folder
+        } catch {
+            return failed(file, jobID: jobID, transient: error.code != .invalid, reason: error.description, log: log)
+        }
+        pausePoint?.pauseIfAt(.afterArchive, jobID: jobID)
+        do { try duplicates.record(hash, folder: folder) } catch {
+            log.warning("could not record the content hash for duplicate detection: \(error.description)")
+        }
+        SpoolFolders.remove(file.path)
+        ledger.forget(file)
+        SpoolFolders.sync(folder: pipeline.processing)
+        let duration = clock.now.unixSeconds - started
+        log.info(
+            "job succeeded: \(report.rowsPredicted) predicted, \(report.rowsRejected) rejected",
+            metadata: .event(.jobSucceeded, [
+                "iw.archive": "\(folder)", "iw.rows": "\(report.rowsRead)", "iw.duration_ms": "\(Int(duration * 1000))",
+            ]))
+        return .archived(folder: folder, report: report)
+    }
+
+    /// A validation failure: the input moves to `failed/` with `<name>.error.json` and `.error.txt`.
+    private func quarantineInvalid(_ file: ClaimedFile, jobID: String, error: PredictionError, log: Logger) -> JobOutcome {
+        // Name the file as the user dropped it, not by its processing/ name.
+        let reason = error.issue.map { Self.describe($0, input: file.originalName) }
+            ?? error.description.split(separator: file.path, omittingEmptySubsequences: false).joined(separator: file.originalName)
+        do {
+            let path = try moveToFailed(file, jobID: jobID, reason: reason, issue: error.issue, attempts: file.attempts + 1)
+            log.error("job failed validation; input quarantined: \(reason)", metadata: .event(.jobQuarantined, ["iw.failed": "\(path)"]))
+            return .quarantined(path: path, reason: reason)
+        } catch {
+            log.error("could not quarantine the input (\(error)); will retry", metadata: .event(.jobFailed))
+            return .retryLater(reason: "\(reason); quarantine failed: \(error)", retryAt: clock.now + pipeline.backoff(beforeRetry: 1))
+        }
+    }
+
+    /// A transient failure retries with backoff until the attempts run out (`retries.attempts`
+    /// tries in all, the first included), then quarantines.
+    private func failed(_ file: ClaimedFile, jobID: String? = nil, transient: Bool, reason: String, log: Logger? = nil) -> JobOutcome {
+        let log = log ?? logger
+        let attempt = file.attempts + 1
+        if transient && attempt < pipeline.retryAttempts {
+            let wait = pipeline.backoff(beforeRetry: attempt)
+            do { try ledger.record(attempt, for: file) } catch {
+                log.warning("could not record the failed attempt; a restart would count it again: \(error)")
+            }
+            log.warning("job attempt \(attempt) of \(pipeline.retryAttempts) failed, retrying in \(TimeSpan.format(wait)): \(reason)", metadata: .event(.jobFailed))
+            return .retryLater(reason: reason, retryAt: clock.now + wait)
+        }
+        let final = transient ? "gave up after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(reason)" : reason
+        do {
+            let path = try moveToFailed(file, jobID: jobID ?? "-", reason: final, issue: nil, attempts: attempt)
+            log.error("job failed; input quarantined: \(final)", metadata: .event(.jobQuarantined, ["iw.failed": "\(path)"]))
+            return .quarantined(path: path, reason: final)
+        } catch {
+            log.error("job failed and the input could not be quarantined (\(error)); it stays in processing/", metadata: .event(.jobFailed))
+            return .retryLater(reason: final, retryAt: clock.now + pipeline.maxBackoff)
+        }
+    }
+
+    /// Moves the claimed file to `failed/` with its reason files and forgets its attempts.
+    private func moveToFailed(
+        _ file: ClaimedFile, jobID: String, reason: String, issue: ValidationIssue?, attempts: Int
+    ) throws(DaemonError) -> String {
+        let path = try Self.quarantine(
+            file, into: pipeline.failed, jobID: jobID, reason: reason, issue: issue, attempts: attempts, at: clock.now)
+        ledger.forget(file)
+        return path
+    }
+
+    /// Moves the claimed file to `failed/` (never replacing an earlier one) and writes its reason files.
+    static func quarantine(
+        _ file: ClaimedFile, into failed: String, jobID: String, reason: String, issue: ValidationIssue?, attempts: Int,
+        at time: UnixInstant
+    ) throws(DaemonError) -> String {
+        try SpoolFolders.makeFolder(failed)
+        var name = file.originalName
+        var counter = 1
+        while SpoolFolders.exists("\(failed)/\(name)") || SpoolFolders.exists("\(failed)/\(name).error.json") {
+            counter += 1
+            name = "\(file.originalName).\(counter)"
+        }
+        let target = "\(failed)/\(name)"
+        var members: [(String, JSONValue)] = [
+            ("input", .string(file.originalName)), ("job", .string(jobID)), ("reason", .string(reason)),
+            ("attempts", .int(attempts)), ("failed_at", .string(RFC3339.format(time.unixSeconds))),
+        ]
+        if let issue {
+            members += [
+                ("file", .string(file.originalName)), ("line", .int(issue.line)),
+                ("column", issue.column.map(JSONValue.int) ?? .null), ("column_name", issue.columnName.map(JSONValue.string) ?? .null),
+                ("value", issue.value.map(JSONValue.string) ?? .null), ("rule", .string(issue.rule.name)),
+                ("message", .string(issue.message)),
+            ]
+        }
+        // The reason files first: a crash before the move leaves the input in processing/ (redone).
+        let shown = issue.map { describe($0, input: file.originalName) } ?? reason
+        try AtomicText.write("\(target).error.json", JSONValue.object(members).serialized())
+        try AtomicText.write("\(target).error.txt", shown + "\n")
+        try SpoolFolders.move(file.path, to: target)
+        SpoolFolders.sync(folder: failed)
+        return target
+    }
+
+    /// `name:line:column: message [rule]` for an issue found in the input called `input`.
+    static func describe(_ issue: ValidationIssue, input: String) -> String {
+        "\(input):\(issue.line):\(issue.column.map { "\($0):" } ?? "") \(issue.message) [\(issue.rule)]"
+    }
+
+    /// The folder of an archived job with this id, if any date folder holds one.
+    static func findArchivedFolder(archive: String, jobID: String) -> String? {
+        for date in SpoolFolders.names(in: archive) where CalendarDate(folderName: date) != nil {
+            for name in SpoolFolders.names(in: "\(archive)/\(date)") where name.hasSuffix("-" + jobID) && !name.hasPrefix(".") {
+                return "\(archive)/\(date)/\(name)"
+            }
+        }
+        return nil
+    }
+
+    static func sha256(of path: String) throws(DaemonError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DaemonError.system("open", path: path) }
+        defer { close(fd) }
+        let hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw DaemonError.system("read", path: path)
+            }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return hasher.finalizeHex()
+    }
+}
+
+/// Small text files written atomically (temp, fsync, rename).
+package enum AtomicText {
+    package static func write(_ path: String, _ text: String) throws(DaemonError) {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DaemonError.system("create", path: temporary) }
+        var text = text
+        let ok = text.withUTF8 { bytes -> Bool in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if n <= 0 { return false }
+                done += n
+            }
+            return fsync(fd) == 0
+        }
+        let failure = ok ? nil : DaemonError.system("write", path: temporary)
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+        guard rename(temporary, path) == 0 else { throw DaemonError.system("rename", path: temporary) }
+    }
+}
+
+/// RFC 3339 UTC timestamps.
+enum RFC3339 {
+    static func format(_ unix: Double) -> String {
+        var seconds = time_t(unix.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int = 2) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        let millis = Int32((unix - unix.rounded(.down)) * 1000)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(millis, 3))Z"
+    }
+}
+
+/// A point in a job where crash tests stop the daemon dead (`INFERWATCHER_TEST_PAUSE_AT=<point>:<folder>`).
+///
+/// The job writes `<folder>/paused-<point>-<jobid>` and sleeps forever, so the test can `kill -9`
+/// the daemon exactly there. Never set in production; read once per job from the environment.
+struct TestPausePoint: Sendable {
+    enum Point: String, Sendable {
+        case midPredict = "mid-predict"
+        case afterPredict = "after-predict"
+        case afterArchive = "after-archive"
+    }
+
+    let point: Point
+    let markerFolder: String
+
+    static func fromEnvironment() -> TestPausePoint? {
+        guard let value = getenv("INFERWATCHER_TEST_PAUSE_AT").map({ String(cString: $0) }),
+            let colon = value.firstIndex(of: ":"), let point = Point(rawValue: String(value[..<colon]))
+        else { return nil }
+        return TestPausePoint(point: point, markerFolder: String(value[value.index(after: colon)...]))
+    }
+
+    func pauseIfAt(_ here: Point, jobID: String) {
+        guard here == point else { return }
+        try? AtomicText.write("\(markerFolder)/paused-\(point.rawValue)-\(jobID)", "")
+        while true { sleep(60) }
+    }
+}

@@ -1,0 +1,227 @@
+import Archive
+import Engine
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// One pipeline as a service: watches `incoming/`, waits for files to settle, claims them into
+/// `processing/` when the schedule says, and runs up to `max_parallel_jobs` jobs at once.
+///
+/// Its loop is one task that sleeps on the injected clock until something happens (an inotify
+/// event, a finished job, a request) or a deadline passes (settle, rescan, schedule, retry, SLA).
+/// Jobs are child tasks of the loop, each running its blocking work on a ``JobThread``.
+///
+/// Stopping: ``stopClaiming()`` (the daemon is stopping) stops claiming at once, in every pipeline
+/// together. `run()` ends when the running jobs are done and either this service's graceful
+/// shutdown came or ``stop()`` was called (a reload removed the pipeline): the inner service group
+/// shuts its services down one by one and must not see one end before its turn. Cancellation
+/// abandons the running jobs at their next chunk boundary; their files stay in `processing/` and
+/// are redone on start.
+final class PipelineService: Service, Sendable {
+    let name: String
+    private let inbox = PipelineInbox()
+    private let prepared: Mutex<SpoolState?>
+    private let duplicates: DuplicateIndex
+    private let status: StatusBoard
+    private let clock: any DaemonClock
+    private let logger: Logger
+    private let heartbeat: Mutex<UnixInstant>
+    private let lastTurn: Mutex<(at: UnixInstant, nextWake: UnixInstant)?> = Mutex(nil)
+    private let finished = Atomic<Bool>(false)
+    private let beforeEachJob: BeforeEachJob?
+
+    /// Awaited by each job before its work starts, with the input's name: lets tests hold a job
+    /// "running" for as long as they need. Never set in production.
+    typealias BeforeEachJob = @Sendable (_ input: String) async -> Void
+
+    /// Prepares the pipeline: folders, recovery of `processing/`, the watch and a first scan.
+    /// - Throws: ``DaemonError`` when a folder cannot be made or watched.
+    init(
+        config: PipelineConfig, duplicates: DuplicateIndex, status: StatusBoard, clock: any DaemonClock, logger: Logger,
+        beforeEachJob: BeforeEachJob? = nil
+    ) throws(DaemonError) {
+        name = config.name
+        self.beforeEachJob = beforeEachJob
+        self.duplicates = duplicates
+        self.status = status
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "iw.pipeline"] = "\(config.name)"
+        self.logger = logger
+        let now = clock.now
+        heartbeat = Mutex(now)
+        let state = try SpoolState(config: config, inbox: inbox, logger: logger, now: now)
+        status.update(config.name) { $0.queued = state.queue.count }
+        prepared = Mutex(state)
+    }
+
+    /// Applies a reloaded configuration at the loop's next turn (to the next job, not a running one).
+    func apply(_ config: PipelineConfig) { inbox.request { $0.newConfig = config } }
+
+    /// Runs scheduled work now, whatever the schedule says.
+    func runNow() { inbox.request { $0.runNow = true } }
+
+    /// Stops claiming new files; running jobs go on.
+    func stopClaiming() { inbox.request { $0.stopClaiming = true } }
+
+    /// Stops claiming; `run()` ends once the running jobs are done.
+    func stop() { inbox.request { $0.end = true } }
+
+    /// True once `run()` has ended.
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
+
+    /// How long ago the loop last went round (the watchdog's evidence that it lives).
+    var timeSinceHeartbeat: Duration { heartbeat.withLock { $0 }.duration(to: clock.now) }
+
+    /// The last turn the loop completed: the clock's time at its start (everything due by then,
+    /// settled files, elapses, retries, SLAs, has been acted on) and when it will look again
+    /// without an event.
+    var lastCompletedTurn: (at: UnixInstant, nextWake: UnixInstant)? { lastTurn.withLock { $0 } }
+
+    func run() async {
+        defer { finished.store(true, ordering: .releasing) }
+        guard var state = prepared.withLock({ $0.take() }) else { return }  // a service runs once
+        await withGracefulShutdownHandler {
+            await loop(&state)
+        } onGracefulShutdown: { [inbox] in
+            inbox.request { $0.end = true }
+        }
+        state.stopWatching()
+        status.writeIfChanged(now: clock.now.unixSeconds, force: true)
+        logger.info("pipeline stopped")
+    }
+
+    /// A job this pipeline is running.
+    private struct RunningJob {
+        let file: ClaimedFile
+        let startedAt: UnixInstant
+        var slaReported = false
+    }
+
+    private func loop(_ state: inout SpoolState) async {
+        var running: [String: RunningJob] = [:]  // by path in processing/
+        var stopping = false
+        var ending = false
+        await withDiscardingTaskGroup { jobs in
+            while true {
+                let now = clock.now
+                heartbeat.withLock { $0 = now }
+                let posted = inbox.take()
+                if let config = posted.requests.newConfig {
+                    state.apply(config, now: now)
+                    logger.info("configuration reloaded; changes apply to the next job")
+                }
+                if posted.requests.end || Task.isCancelled { ending = true }
+                if posted.requests.stopClaiming || ending { stopping = true }
+                if posted.requests.runNow { state.requestRunNow() }
+                for (file, outcome) in posted.finishedJobs {
+                    let job = running.removeValue(forKey: file.path)
+                    record(outcome, file: file, startedAt: job?.startedAt ?? now, now: now, state: &state)
+                }
+                if ending && running.isEmpty { break }
+
+                if !stopping {
+                    state.observe(posted.spoolEvents, now: now)
+                    state.claimDueFiles(now: now)
+                }
+                let (waiting, queued, nextRun) = (state.tracker.pending.count, state.queue.count, state.nextElapse?.unixSeconds)
+                status.update(name) { pipeline in
+                    pipeline.waiting = waiting
+                    pipeline.queued = queued
+                    pipeline.nextRun = nextRun
+                }
+
+                while !stopping && running.count < state.config.maxParallelJobs,
+                    let index = state.queue.firstIndex(where: { $0.notBefore <= now && running[$0.path] == nil })
+                {
+                    let file = state.queue.remove(at: index)
+                    running[file.path] = RunningJob(file: file, startedAt: now)
+                    start(file, config: state.config, ledger: state.ledger, in: &jobs)
+                }
+
+                var deadline = stopping ? now + .seconds(5) : state.nextDeadline(now: now)
+                for (path, job) in running {
+                    let due = job.startedAt + state.config.sla
+                    if now >= due && !job.slaReported {
+                        running[path]?.slaReported = true
+                        logger.warning(
+                            "job has been running \(TimeSpan.format(job.startedAt.duration(to: now))), past its SLA of \(TimeSpan.format(state.config.sla))",
+                            metadata: .event(.slaMissed, ["iw.input": "\(job.file.originalName)"]))
+                    } else if !job.slaReported {
+                        deadline = min(deadline, due)
+                    }
+                }
+                // Results are written at once; progress at most twice a second.
+                status.writeIfChanged(now: now.unixSeconds, force: !posted.finishedJobs.isEmpty)
+                // While jobs run, their progress reaches status.json every second. Idle, the loop still
+                // turns every 5 s: that turn is the watchdog's evidence that it lives (the daemon allows
+                // 10 s). It reads no folder: inotify does the watching.
+                deadline = min(deadline, now + (running.isEmpty ? .seconds(5) : .seconds(1)))
+                lastTurn.withLock { $0 = (now, deadline) }
+                await inbox.wakeup.wait(until: deadline, on: clock)
+            }
+        }
+    }
+
+    /// Starts a job for `file` as a child task; its outcome comes back through the inbox.
+    private func start(
+        _ file: ClaimedFile, config: PipelineConfig, ledger: AttemptLedger, in jobs: inout DiscardingTaskGroup
+    ) {
+        let abandon = AbandonFlag()
+        let executor = JobExecutor(
+            pipeline: config, duplicates: duplicates, status: status, ledger: ledger, clock: clock, logger: logger,
+            shouldStop: { abandon.isRaised })
+        let inbox = self.inbox
+        let label = "iw.job.\(name)"
+        let beforeEachJob = self.beforeEachJob
+        jobs.addTask {
+            let outcome = await withTaskCancellationHandler {
+                await beforeEachJob?(file.originalName)
+                return await JobThread.run(label: label) { executor.run(file) }
+            } onCancel: {
+                abandon.raise()
+            }
+            inbox.post(finished: file, outcome)
+        }
+    }
+
+    private func record(_ outcome: JobOutcome, file: ClaimedFile, startedAt: UnixInstant, now: UnixInstant, state: inout SpoolState) {
+        var finishedJob = StatusBoard.FinishedJob(
+            jobID: "", input: file.originalName, outcome: .archived, rows: 0,
+            seconds: startedAt.duration(to: now).inSeconds, finishedAt: now.unixSeconds, location: "")
+        switch outcome {
+        case .archived(let folder, let report):
+            finishedJob.rows = report.rowsRead
+            finishedJob.location = folder
+        case .alreadyArchived(let folder):
+            finishedJob.location = folder
+        case .skippedDuplicate(let first):
+            finishedJob.outcome = .skippedDuplicate
+            finishedJob.location = first
+        case .quarantined(let path, _):
+            finishedJob.outcome = .quarantined
+            finishedJob.location = path
+        case .retryLater(_, let retryAt):
+            var again = file
+            again.attempts += 1
+            again.notBefore = retryAt
+            state.queue.append(again)
+            status.update(name) { $0.running.removeAll { $0.input == file.originalName } }
+            return
+        case .abandoned:
+            status.update(name) { $0.running.removeAll { $0.input == file.originalName } }
+            return
+        }
+        finishedJob.jobID = status.jobID(of: file.originalName, pipeline: name) ?? ""
+        status.finish(name, finishedJob)
+    }
+}
+
+/// Tells a running job to give up at its next chunk boundary (set when its task is cancelled).
+private final class AbandonFlag: Sendable {
+    private let raised = Atomic(false)
+
+    func raise() { raised.store(true, ordering: .relaxed) }
+
+    var isRaised: Bool { raised.load(ordering: .relaxed) }
+}

@@ -1,0 +1,209 @@
+import Archive
+import Logging
+import SystemdCalendar
+
+/// A pipeline's view of its spool: the watcher, the files settling in `incoming/`, the queue of
+/// claimed files and the schedule. Owned and changed by the pipeline's loop only.
+struct SpoolState {
+    private(set) var config: PipelineConfig
+    private let logger: Logger
+    private let inbox: PipelineInbox
+    let ledger: AttemptLedger
+    private var watcher: SpoolWatcher?
+    private(set) var tracker = SettleTracker()
+    /// Claimed files waiting for a job slot (or for their retry time), in claim order.
+    var queue: [ClaimedFile] = []
+    private var warned: Set<String> = []
+    private var nextRescan: UnixInstant
+    private(set) var nextElapse: UnixInstant?
+    private var runNowRequested = false
+    /// The last arrival time handed out: every claim gets a distinct one (it is part of the job id).
+    private var lastArrivalNanoseconds: Int64 = 0
+
+    /// Creates the folders, clears what a crash left half-done, recovers `processing/`, starts
+    /// watching `incoming/` and scans it once.
+    init(config: PipelineConfig, inbox: PipelineInbox, logger: Logger, now: UnixInstant) throws(DaemonError) {
+        self.config = config
+        self.logger = logger
+        self.inbox = inbox
+        ledger = AttemptLedger(processing: config.processing)
+        nextRescan = now + config.rescan
+        for folder in [config.incoming, config.processing, config.failed, config.archive] {
+            try SpoolFolders.makeFolder(folder)
+        }
+        // Work folders of jobs a crash interrupted: their jobs are redone from processing/.
+        let work = JobExecutor.workFolder(archive: config.archive)
+        try SpoolFolders.makeFolder(work)
+        for name in SpoolFolders.names(in: work) { SpoolFolders.removeTree("\(work)/\(name)") }
+        do {
+            for path in try ArchiveWriter.removeAbandonedStaging(root: config.archive) {
+                logger.notice("removed an unfinished archive folder left by a crash: \(path)")
+            }
+        } catch {
+            throw DaemonError("\(config.archive): \(error.description)")
+        }
+        recoverProcessing()
+        watcher = try SpoolWatcher(folder: config.incoming, onEvents: inbox.post)
+        scan(now: now)
+        scheduleNext(after: now)
+    }
+
+    /// Stops watching `incoming/`.
+    func stopWatching() { watcher?.stop() }
+
+    /// Files left in `processing/` by a previous run are redone, oldest first, with the attempts
+    /// they had already used.
+    private mutating func recoverProcessing() {
+        var recovered: [ClaimedFile] = []
+        for name in SpoolFolders.names(in: config.processing) where !name.hasPrefix(".") {
+            if var file = ClaimedFile(folder: config.processing, fileName: name) {
+                file.attempts = ledger.attempts(of: file)
+                recovered.append(file)
+            } else {
+                logger.warning("unexpected file in processing/ left alone: \(name)")
+            }
+        }
+        ledger.removeRecords(except: recovered)
+        recovered.sort { $0.arrivalNanoseconds < $1.arrivalNanoseconds }
+        if !recovered.isEmpty { logger.notice("recovered \(recovered.count) unfinished job(s) from processing/") }
+        lastArrivalNanoseconds = recovered.last?.arrivalNanoseconds ?? 0
+        queue = recovered
+    }
+
+    /// Applies a reloaded configuration: a new `incoming/` is watched and scanned, a new schedule
+    /// computes its next elapse; the rest applies to the next job.
+    mutating func apply(_ newConfig: PipelineConfig, now: UnixInstant) {
+        let scheduleChanged = newConfig.schedule != config.schedule
+        let incomingChanged = newConfig.incoming != config.incoming
+        config = newConfig
+        if incomingChanged {
+            watcher?.stop()
+            watcher = nil
+            tracker = SettleTracker()
+            startWatching(now: now)
+        }
+        if scheduleChanged { scheduleNext(after: now) }
+    }
+
+    /// (Re)creates the spool folders and watches `incoming/`; on failure, the next turn tries again.
+    private mutating func startWatching(now: UnixInstant) {
+        do {
+            for folder in [config.incoming, config.processing, config.failed] { try SpoolFolders.makeFolder(folder) }
+            watcher = try SpoolWatcher(folder: config.incoming, onEvents: inbox.post)
+            scan(now: now)
+        } catch {
+            logger.error("cannot watch \(config.incoming): \(error)")
+        }
+    }
+
+    private mutating func scheduleNext(after now: UnixInstant) {
+        if case .calendar(let calendar) = config.schedule {
+            nextElapse = calendar.nextElapse(after: now.unixSeconds).map(UnixInstant.init(unixSeconds:))
+        } else {
+            nextElapse = nil
+        }
+    }
+
+    /// Adds every eligible file in `incoming/` to the settle tracker.
+    mutating func scan(now: UnixInstant) {
+        for name in SpoolFolders.names(in: config.incoming) where !SpoolNames.isIgnored(name) {
+            consider(name, now: now, restart: false)
+        }
+    }
+
+    private mutating func consider(_ name: String, now: UnixInstant, restart: Bool) {
+        guard !SpoolNames.isIgnored(name), let entry = SpoolFolders.entry(folder: config.incoming, name: name) else { return }
+        guard entry.kind == .regular else {
+            if entry.kind != .directory && warned.insert(name).inserted {
+                logger.warning(
+                    "ignoring \(name) in incoming/: not a regular file (\(entry.kind)); symlinks, FIFOs and devices are never processed")
+            }
+            return
+        }
+        if restart { tracker.restart(entry, now: now) } else { tracker.touch(entry, now: now) }
+    }
+
+    /// Takes in the watcher's events, and rescans when the safety-net rescan is due.
+    mutating func observe(_ events: [SpoolEvent], now: UnixInstant) {
+        guard let watcher else {
+            startWatching(now: now)  // the folder could not be watched: keep trying
+            return
+        }
+        for event in events {
+            switch event {
+            case .fileChanged(let name):
+                consider(name, now: now, restart: true)
+            case .created(let name):
+                if let entry = SpoolFolders.entry(folder: config.incoming, name: name), entry.kind != .regular {
+                    consider(name, now: now, restart: false)
+                }
+            case .overflow:
+                logger.warning("inotify queue overflowed; rescanning incoming/")
+                scan(now: now)
+            case .folderGone:
+                logger.warning("incoming/ was deleted or replaced; recreating and watching it again")
+                do {
+                    try SpoolFolders.makeFolder(config.incoming)
+                    try watcher.rewatch()
+                } catch {
+                    logger.error("cannot watch \(config.incoming): \(error)")
+                    watcher.stop()
+                    self.watcher = nil
+                }
+                tracker = SettleTracker()
+                scan(now: now)
+            }
+        }
+        if now >= nextRescan {
+            nextRescan = now + config.rescan
+            scan(now: now)
+        }
+    }
+
+    /// Runs the scheduled work at the next turn, whatever the schedule says.
+    mutating func requestRunNow() { runNowRequested = true }
+
+    /// Claims settled files into `processing/` when the schedule is due.
+    mutating func claimDueFiles(now: UnixInstant) {
+        let incoming = config.incoming
+        let result = tracker.ready(now: now, settle: config.settle) { SpoolFolders.entry(folder: incoming, name: $0) }
+        let due: Bool
+        switch config.schedule {
+        case .immediate:
+            due = true
+        case .calendar:
+            let timeDue = nextElapse.map { now >= $0 } ?? false
+            due = timeDue || runNowRequested
+            if timeDue { scheduleNext(after: now) }
+        }
+        runNowRequested = false
+        guard due else { return }
+        for entry in result.ready {
+            lastArrivalNanoseconds = max(now.unixNanoseconds, lastArrivalNanoseconds + 1)
+            let file = ClaimedFile(folder: config.processing, original: entry.name, arrivalNanoseconds: lastArrivalNanoseconds)
+            tracker.forget(entry.name)
+            do {
+                try SpoolFolders.move("\(incoming)/\(entry.name)", to: file.path)
+                queue.append(file)
+                logger.info("claimed \(entry.name) (\(entry.size) bytes)", metadata: ["iw.input": "\(entry.name)"])
+            } catch {
+                logger.error("cannot claim \(entry.name): \(error)")
+            }
+        }
+        if !result.ready.isEmpty { SpoolFolders.sync(folder: config.processing) }
+    }
+
+    /// The next time the loop must look again without an event: a settle time ending, the rescan,
+    /// the schedule's next elapse or a retry coming due.
+    func nextDeadline(now: UnixInstant) -> UnixInstant {
+        var deadline = nextRescan
+        let incoming = config.incoming
+        var copy = tracker
+        if let next = copy.ready(now: now, settle: config.settle, stat: { SpoolFolders.entry(folder: incoming, name: $0) }).nextCheck {
+            deadline = min(deadline, next)
+        }
+        if let nextElapse { deadline = min(deadline, nextElapse) }
+        if let retry = queue.map(\.notBefore).filter({ $0 > now }).min() { deadline = min(deadline, retry) }
+        return deadline
+    }
+}
