@@ -39,6 +39,8 @@ let package = Package(
         // glibc's <malloc.h> (mallopt, malloc_trim): part of libc, nothing to link.
         .systemLibrary(name: "CMalloc"),
         .target(name: "Checksum", dependencies: ["CLibCrypto"]),
+        // The one JSON writer: ordered keys, explicit nulls, for every JSON file we write.
+        .target(name: "OrderedJSON"),
         // Small deterministic SGEMM for the skinny dense layers of tabular models (AVX-512F or
         // AVX2+FMA chosen at run time), and OpenBLAS (Debian's libopenblas0) opened with dlopen as
         // the fallback for other shapes and CPUs.
@@ -48,10 +50,11 @@ let package = Package(
             dependencies: [
                 "CKernels",
                 "Checksum",
+                "OrderedJSON",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        .target(name: "Archive", dependencies: ["Checksum", "CZstd", "CZlib"]),
+        .target(name: "Archive", dependencies: ["Checksum", "OrderedJSON", "CZstd", "CZlib"]),
         // systemd calendar events (OnCalendar=) and the tz database: Glibc only.
         .target(name: "SystemdCalendar"),
         // sd_notify and the native journal: the only importer of CSystemd.
@@ -67,6 +70,7 @@ let package = Package(
                 "Archive",
                 "Checksum",
                 "CMalloc",
+                "OrderedJSON",
                 "SystemdCalendar",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,6 +93,7 @@ let package = Package(
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Checksum", "CKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Checksum"]),
+        .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "SystemdCalendarTests", dependencies: ["SystemdCalendar"]),
         .testTarget(name: "SystemdSupportTests", dependencies: ["SystemdSupport"]),
         .testTarget(

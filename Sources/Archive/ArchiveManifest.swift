@@ -1,3 +1,5 @@
+import OrderedJSON
+
 /// The contents of an archived job's `manifest.json`: what ran, on what, when, and the checksum of every file.
 ///
 /// Written by `ArchiveWriter` with a fixed key order (the order of the properties below), two-space indents
@@ -111,139 +113,8 @@ public struct ArchiveManifest: Sendable, Hashable, Codable {
         case host
     }
 
-    /// The manifest as pretty-printed JSON with a fixed key order, ending in a newline.
-    public func jsonText() -> String {
-        var json = JSONText()
-        json.object {
-            $0.field("format", string: format)
-            $0.field("job_id", string: jobID)
-            $0.field("pipeline", string: pipeline)
-            $0.field("started_at", string: startedAt)
-            $0.field("finished_at", string: finishedAt)
-            $0.field("duration_seconds", number: Timestamp.sixDecimals(durationSeconds))
-            $0.field("model") {
-                $0.object {
-                    $0.field("path", string: model.path)
-                    $0.field("sha256", string: model.sha256)
-                }
-            }
-            $0.field("input") {
-                $0.object {
-                    $0.field("name", string: input.name)
-                    $0.field("size", number: String(input.size))
-                    $0.field("sha256", string: input.sha256)
-                    $0.field("stored") {
-                        $0.object {
-                            $0.field("name", string: input.stored.name)
-                            $0.field("compression", string: input.stored.compression)
-                            $0.field("size", number: String(input.stored.size))
-                            $0.field("sha256", string: input.stored.sha256)
-                        }
-                    }
-                }
-            }
-            $0.field("rows") {
-                $0.object {
-                    $0.field("read", number: String(rows.read))
-                    $0.field("predicted", number: String(rows.predicted))
-                    $0.field("rejected", number: String(rows.rejected))
-                }
-            }
-            $0.field("files") {
-                $0.array(files) { json, file in
-                    json.object {
-                        $0.field("name", string: file.name)
-                        $0.field("size", number: String(file.size))
-                        $0.field("sha256", string: file.sha256)
-                    }
-                }
-            }
-            $0.field("software_version", string: softwareVersion)
-            $0.field("host", string: host)
-        }
-        json.text += "\n"
-        return json.text
-    }
-}
-
-/// A small pretty-printing JSON writer: two-space indents, `"key": value`, keys in the order written.
-struct JSONText {
-    var text = ""
-    private var depth = 0
-    private var needsComma = false
-
-    /// Writes `{ ... }` with the fields that `body` adds.
-    mutating func object(_ body: (inout JSONText) -> Void) {
-        container(open: "{", close: "}", body)
-    }
-
-    /// Writes `[ ... ]` with one element per item.
-    mutating func array<Item>(_ items: [Item], _ element: (inout JSONText, Item) -> Void) {
-        container(open: "[", close: "]") { json in
-            for item in items {
-                json.beginElement()
-                element(&json, item)
-            }
-        }
-    }
-
-    /// Writes `"key": "value"`.
-    mutating func field(_ key: String, string value: String) {
-        field(key) { $0.text += JSONText.quoted(value) }
-    }
-
-    /// Writes `"key": value` where `value` is already a JSON number.
-    mutating func field(_ key: String, number value: String) {
-        field(key) { $0.text += value }
-    }
-
-    /// Writes `"key": ` and then the value that `body` writes.
-    mutating func field(_ key: String, _ body: (inout JSONText) -> Void) {
-        beginElement()
-        text += JSONText.quoted(key) + ": "
-        body(&self)
-    }
-
-    private mutating func container(open: String, close: String, _ body: (inout JSONText) -> Void) {
-        text += open
-        depth += 1
-        needsComma = false
-        let before = text.utf8.count
-        body(&self)
-        let empty = text.utf8.count == before
-        depth -= 1
-        if !empty { newline() }
-        text += close
-        needsComma = true
-    }
-
-    private mutating func beginElement() {
-        if needsComma { text += "," }
-        newline()
-        needsComma = true
-    }
-
-    private mutating func newline() {
-        text += "\n" + String(repeating: "  ", count: depth)
-    }
-
-    /// `value` as a JSON string literal: quotes, backslashes and control characters escaped.
-    static func quoted(_ value: String) -> String {
-        var result = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{0}"..."\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}":
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+    /// The manifest as pretty-printed JSON, keys in `CodingKeys` order, ending in a newline.
+    public func jsonText() throws -> String {
+        try JSONValue(encoding: self).serialized()
     }
 }

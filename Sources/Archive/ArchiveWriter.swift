@@ -295,8 +295,10 @@ public struct ArchiveWriter: Sendable {
             softwareVersion: request.softwareVersion,
             host: request.host ?? Self.hostName()
         )
+        let text: String
+        do { text = try manifest.jsonText() } catch { throw .invalid("cannot encode the manifest: \(error)") }
         let manifestFile = try OpenFile.createNew(FileTree.join(staging, "manifest.json"))
-        try manifestFile.write(Array(manifest.jsonText().utf8))
+        try manifestFile.write(Array(text.utf8))
         try manifestFile.sync()
         try manifestFile.close()
         return manifest

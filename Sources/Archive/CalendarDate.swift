@@ -123,14 +123,6 @@ enum Timestamp {
         (seconds * 1e6).rounded() / 1e6
     }
 
-    /// A non-negative number with six decimals (`12.000250`), for JSON.
-    static func sixDecimals(_ value: Double) -> String {
-        let micros = Int((value * 1e6).rounded())
-        let sign = micros < 0 ? "-" : ""
-        let magnitude = micros.magnitude
-        return "\(sign)\(magnitude / 1_000_000).\(padded(Int(magnitude % 1_000_000), 6))"
-    }
-
     /// `value` in decimal, left-padded with zeros to `width` digits.
     static func padded(_ value: Int, _ width: Int) -> String {
         let digits = String(value)

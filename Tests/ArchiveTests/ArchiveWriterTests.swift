@@ -150,7 +150,7 @@ struct ArchiveWriterTests {
                 "rows", "files", "software_version", "host",
             ]
         )
-        #expect(text.contains("\"duration_seconds\": 12.500000,"))
+        #expect(text.contains("\"duration_seconds\": 12.5,"))
         #expect(text.hasSuffix("}\n"))
     }
 

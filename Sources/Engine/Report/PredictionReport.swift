@@ -1,3 +1,5 @@
+import OrderedJSON
+
 /// Everything a prediction run produced besides the predictions: counts, score statistics,
 /// validation outcome, timings and hashes. Renders as report.txt (the Python original's shape)
 /// and report.json.

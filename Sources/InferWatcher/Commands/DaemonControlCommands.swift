@@ -27,26 +27,24 @@ struct StatusCommand: ParsableCommand {
             Standard.output.write(String(decoding: data, as: UTF8.self))
             return
         }
-        guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw CLIFailure.work("\(path): unreadable status")
+        let document: StatusDocument
+        do { document = try JSONDecoder().decode(StatusDocument.self, from: data) } catch {
+            throw CLIFailure.work("\(path): unreadable status (\(error))")
         }
-        let pid = document["pid"] as? Int ?? 0
-        let alive = pid > 0 && kill(pid_t(pid), 0) == 0
-        var lines = ["daemon: \(document["phase"] as? String ?? "?") (pid \(pid)\(alive ? "" : ", not running"))"]
-        let pipelines = document["pipelines"] as? [String: Any] ?? [:]
-        for name in loaded.pipelines.map(\.name) where pipelines[name] != nil {
-            let p = pipelines[name] as? [String: Any] ?? [:]
+        let alive = document.pid > 0 && kill(pid_t(document.pid), 0) == 0
+        var lines = ["daemon: \(document.phase.rawValue) (pid \(document.pid)\(alive ? "" : ", not running"))"]
+        for name in loaded.pipelines.map(\.name) {
+            guard let pipeline = document.pipelines[name] else { continue }
             lines.append("\(name):")
-            lines.append("  waiting in incoming/: \(p["waiting"] as? Int ?? 0), queued: \(p["queued"] as? Int ?? 0)")
-            if let next = p["next_run"] as? Double { lines.append("  next run: \(Self.local(next))") }
-            for job in p["running"] as? [[String: Any]] ?? [] {
-                let percent = (job["percent"] as? Int).map { "\($0)%" } ?? "?"
-                lines.append("  running: \(job["input"] as? String ?? "?") (job \(job["job"] as? String ?? "?")) \(percent), \(job["rows_read"] as? Int ?? 0) rows, \(Int(job["rows_per_second"] as? Double ?? 0)) rows/s")
+            lines.append("  waiting in incoming/: \(pipeline.waiting), queued: \(pipeline.queued)")
+            if let next = pipeline.nextRun { lines.append("  next run: \(Self.local(next))") }
+            for job in pipeline.running {
+                let percent = job.percent.map { "\($0)%" } ?? "?"
+                lines.append("  running: \(job.input) (job \(job.jobID)) \(percent), \(job.rowsRead) rows, \(Int(job.rowsPerSecond)) rows/s")
             }
-            let recent = p["recent"] as? [[String: Any]] ?? []
-            if !recent.isEmpty { lines.append("  last results:") }
-            for job in recent.prefix(5) {
-                lines.append("    \(Self.local(job["finished_at"] as? Double ?? 0))  \(job["input"] as? String ?? "?")  \(job["outcome"] as? String ?? "?")  \(job["rows"] as? Int ?? 0) rows  \(job["location"] as? String ?? "")")
+            if !pipeline.recent.isEmpty { lines.append("  last results:") }
+            for job in pipeline.recent.prefix(5) {
+                lines.append("    \(Self.local(job.finishedAt))  \(job.input)  \(job.outcome.rawValue)  \(job.rows) rows  \(job.location)")
             }
         }
         Standard.output.write(lines.joined(separator: "\n") + "\n")

@@ -3,6 +3,7 @@ import Checksum
 import Engine
 import Glibc
 import Logging
+import OrderedJSON
 
 /// How one attempt at a job ended.
 enum JobOutcome: Sendable {
@@ -208,21 +209,18 @@ struct JobExecutor: Sendable {
             name = "\(file.originalName).\(counter)"
         }
         let target = "\(failed)/\(name)"
-        var members: [(String, JSONValue)] = [
-            ("input", .string(file.originalName)), ("job", .string(jobID)), ("reason", .string(reason)),
-            ("attempts", .int(attempts)), ("failed_at", .string(RFC3339.format(time.unixSeconds))),
-        ]
-        if let issue {
-            members += [
-                ("file", .string(file.originalName)), ("line", .int(issue.line)),
-                ("column", issue.column.map(JSONValue.int) ?? .null), ("column_name", issue.columnName.map(JSONValue.string) ?? .null),
-                ("value", issue.value.map(JSONValue.string) ?? .null), ("rule", .string(issue.rule.name)),
-                ("message", .string(issue.message)),
-            ]
+        let report = FailureReport(
+            input: file.originalName, job: jobID, reason: reason, attempts: attempts,
+            failedAt: RFC3339.format(time.unixSeconds), file: issue.map { _ in file.originalName }, line: issue?.line,
+            column: issue?.column, columnName: issue?.columnName, value: issue?.value, rule: issue?.rule.name,
+            message: issue?.message)
+        let json: String
+        do { json = try JSONValue(encoding: report).serialized() } catch {
+            throw DaemonError("\(target).error.json: cannot encode the failure report: \(error)")
         }
         // The reason files first: a crash before the move leaves the input in processing/ (redone).
         let shown = issue.map { describe($0, input: file.originalName) } ?? reason
-        try AtomicText.write("\(target).error.json", JSONValue.object(members).serialized())
+        try AtomicText.write("\(target).error.json", json)
         try AtomicText.write("\(target).error.txt", shown + "\n")
         try SpoolFolders.move(file.path, to: target)
         SpoolFolders.sync(folder: failed)
@@ -266,7 +264,9 @@ struct JobExecutor: Sendable {
 
 /// Small text files written atomically (temp, fsync, rename).
 package enum AtomicText {
-    package static func write(_ path: String, _ text: String) throws(DaemonError) {
+    /// Writes `text` to `path.tmp` and renames it over `path`; with `durable`, fsyncs the file
+    /// first (live state such as status.json skips that: it is rewritten within a second anyway).
+    package static func write(_ path: String, _ text: String, durable: Bool = true) throws(DaemonError) {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DaemonError.system("create", path: temporary) }
@@ -278,7 +278,7 @@ package enum AtomicText {
                 if n <= 0 { return false }
                 done += n
             }
-            return fsync(fd) == 0
+            return !durable || fsync(fd) == 0
         }
         let failure = ok ? nil : DaemonError.system("write", path: temporary)
         close(fd)

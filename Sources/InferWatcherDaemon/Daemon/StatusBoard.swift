@@ -1,54 +1,14 @@
-import Engine
 import Glibc
+import OrderedJSON
 import Synchronization
 
-/// Where the daemon is in its life; status.json's `phase`.
-enum DaemonPhase: String, Sendable {
-    case starting, running, reloading, stopping, stopped
-}
-
 /// The daemon's live state, shared by pipeline loops and job threads, written to
-/// `<state_dir>/status.json` for `inferwatcher status` and summarised for systemd's STATUS=.
+/// `<state_dir>/status.json` (a ``StatusDocument``) for `inferwatcher status` and summarised for
+/// systemd's STATUS=.
 final class StatusBoard: Sendable {
-    /// A job that is running now.
-    struct RunningJob: Sendable, Equatable {
-        var jobID: String
-        var input: String
-        var startedAt: Double
-        var bytesRead = 0
-        var totalBytes: Int?
-        var rowsRead = 0
-        var rowsPerSecond = 0.0
-        /// Unix time of the job's last sign of life (start or a progress report).
-        var lastProgress: Double
-
-        var percent: Int? { totalBytes.flatMap { $0 > 0 ? min(100, bytesRead * 100 / $0) : nil } }
-    }
-
-    /// How a job ended.
-    struct FinishedJob: Sendable, Equatable {
-        enum Outcome: String, Sendable {
-            case archived
-            case skippedDuplicate = "skipped duplicate"
-            case quarantined
-        }
-
-        var jobID: String
-        var input: String
-        var outcome: Outcome
-        var rows: Int
-        var seconds: Double
-        var finishedAt: Double
-        var location: String
-    }
-
-    struct PipelineState: Sendable, Equatable {
-        var waiting = 0
-        var queued = 0
-        var nextRun: Double?
-        var running: [RunningJob] = []
-        var recent: [FinishedJob] = []
-    }
+    typealias RunningJob = PipelineStatus.RunningJob
+    typealias FinishedJob = PipelineStatus.FinishedJob
+    typealias PipelineState = PipelineStatus
 
     private struct State {
         var pipelines: [String: PipelineState] = [:]
@@ -145,46 +105,15 @@ final class StatusBoard: Sendable {
 
     /// Writes status.json if anything changed (at most every `interval` seconds unless forced).
     func writeIfChanged(now: Double, interval: Double = 0.5, force: Bool = false) {
-        let document: String? = state.withLock { state in
+        let document: StatusDocument? = state.withLock { state in
             guard state.changed, force || now - state.lastWritten >= interval else { return nil }
             state.changed = false
             state.lastWritten = now
-            return Self.render(state, now: now)
+            return StatusDocument(
+                pid: Int(getpid()), phase: state.phase, updatedAt: now,
+                pipelines: .init(state.order.compactMap { name in state.pipelines[name].map { (name, $0) } }))
         }
-        guard let document else { return }
-        let temporary = path + ".tmp"
-        guard let file = fopen(temporary, "w") else { return }
-        fputs(document, file)
-        fclose(file)
-        rename(temporary, path)
-    }
-
-    private static func render(_ state: State, now: Double) -> String {
-        func job(_ job: RunningJob) -> JSONValue {
-            .object([
-                ("job", .string(job.jobID)), ("input", .string(job.input)), ("started_at", .double(job.startedAt)),
-                ("percent", job.percent.map(JSONValue.int) ?? .null), ("rows_read", .int(job.rowsRead)),
-                ("rows_per_second", .double(job.rowsPerSecond)),
-            ])
-        }
-        func finished(_ job: FinishedJob) -> JSONValue {
-            .object([
-                ("job", .string(job.jobID)), ("input", .string(job.input)), ("outcome", .string(job.outcome.rawValue)),
-                ("rows", .int(job.rows)), ("seconds", .double(job.seconds)), ("finished_at", .double(job.finishedAt)),
-                ("location", .string(job.location)),
-            ])
-        }
-        let pipelines: [(String, JSONValue)] = state.order.compactMap { name in
-            guard let pipeline = state.pipelines[name] else { return nil }
-            return (name, .object([
-                ("waiting", .int(pipeline.waiting)), ("queued", .int(pipeline.queued)),
-                ("next_run", pipeline.nextRun.map(JSONValue.double) ?? .null),
-                ("running", .array(pipeline.running.map(job))), ("recent", .array(pipeline.recent.map(finished))),
-            ]))
-        }
-        return JSONValue.object([
-            ("pid", .int(Int(getpid()))), ("phase", .string(state.phase.rawValue)), ("updated_at", .double(now)),
-            ("pipelines", .object(pipelines)),
-        ]).serialized()
+        guard let document, let text = try? JSONValue(encoding: document).serialized() else { return }
+        try? AtomicText.write(path, text, durable: false)
     }
 }

@@ -22,6 +22,18 @@ struct DaemonClockTests {
         #expect(daemon.files(in: daemon.incoming()).isEmpty)
         #expect(daemon.files(in: daemon.processing()).isEmpty)
         try await daemon.stop()
+
+        // status.json reads back as the document the board wrote.
+        let data = try Data(contentsOf: URL(fileURLWithPath: daemon.state + "/status.json"))
+        let status = try JSONDecoder().decode(StatusDocument.self, from: data)
+        #expect(status.phase == .stopped)
+        #expect(status.pid == Int(getpid()))
+        let pipeline = try #require(status.pipelines["default"])
+        #expect(pipeline.running.isEmpty)
+        #expect(pipeline.recent.map(\.input) == ["a.csv"])
+        #expect(pipeline.recent.first?.outcome == .archived)
+        #expect(pipeline.recent.first?.rows == 20)
+        #expect(pipeline.recent.first?.location == daemon.archivedJobs().first)
     }
 
     @Test("a calendar schedule claims settled files at its elapse, and run-now before it")
@@ -74,8 +86,12 @@ struct DaemonClockTests {
         let reason = try String(contentsOfFile: daemon.failed() + "/a.csv.error.txt", encoding: .utf8)
         #expect(reason.hasPrefix("gave up after 3 attempts: "))
         let data = try Data(contentsOf: URL(fileURLWithPath: daemon.failed() + "/a.csv.error.json"))
-        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(report["attempts"] as? Int == 3)
+        let report = try JSONDecoder().decode(FailureReport.self, from: data)
+        #expect(report.attempts == 3)
+        #expect(report.input == "a.csv")
+        #expect(report.reason == String(reason.dropLast()))
+        #expect(report.line == nil && report.rule == nil)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"line\": null"))
         #expect(daemon.files(in: daemon.processing() + "/.attempts").isEmpty)
         try await daemon.stop()
     }

@@ -1,4 +1,6 @@
-/// A JSON document built in code and written with keys in the order given (no Foundation).
+/// A JSON document built in code (or encoded from a `Codable` value by ``JSONValueEncoder``) and
+/// written with keys in the order given: the one JSON writer of inferwatcher's files (report.json,
+/// manifest.json, status.json, failure reports).
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -54,6 +56,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// `value` as a JSON string literal. Quotes, backslashes, control characters, DEL and the
+    /// line and paragraph separators (U+2028/2029, which JavaScript reads as line breaks) are
+    /// escaped; everything else is written as UTF-8.
     private static func writeString(_ value: String, to out: inout String) {
         out += "\""
         for scalar in value.unicodeScalars {
@@ -63,13 +68,11 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{0}"..."\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}":
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                out.unicodeScalars.append(scalar)
             }
         }
         out += "\""

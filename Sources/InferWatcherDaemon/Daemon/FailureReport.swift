@@ -1,0 +1,30 @@
+/// `failed/<name>.error.json`: why an input was quarantined. The daemon writes it beside the input
+/// (with the same words in `<name>.error.txt`); `Codable`, so tools and tests read it back.
+public struct FailureReport: Codable, Sendable, Equatable {
+    /// The input's name as dropped.
+    public var input: String
+    /// The job id (`-` when the input could not even be hashed).
+    public var job: String
+    /// What went wrong, in one line.
+    public var reason: String
+    /// Attempts made, the last included.
+    public var attempts: Int
+    /// RFC 3339 UTC.
+    public var failedAt: String
+    /// For a validation failure: the file, line, column, value and rule that failed; null otherwise.
+    public var file: String?
+    public var line: Int?
+    public var column: Int?
+    public var columnName: String?
+    public var value: String?
+    public var rule: String?
+    public var message: String?
+
+    enum CodingKeys: String, CodingKey {
+        case input, job, reason, attempts
+        case failedAt = "failed_at"
+        case file, line, column
+        case columnName = "column_name"
+        case value, rule, message
+    }
+}
