@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, in steps that say where a failure is:
-#   1. build (warnings are errors)
+#   1. format (scripts/validate.sh: .swift-format) and build (warnings are errors)
 #   2. unit tests: engine (with the onnxruntime and pandas oracles), archive, calendar, systemd,
 #      config and daemon (in-process, with a test clock), CLI
 #   3. daemon integration: the real binary on temporary spools with real inotify (bursts, kill -9,
@@ -15,7 +15,8 @@ scripts/setup.sh
 
 step() { echo; echo "=== $* ==="; }
 
-step "1/5 build (warnings are errors)"
+step "1/5 format and build (warnings are errors)"
+scripts/validate.sh
 # Build only what the tests need: building every target would also compile swift-protobuf's
 # bundled C++ protoc, which nothing here uses.
 swift build --product inferwatcher -Xswiftc -warnings-as-errors

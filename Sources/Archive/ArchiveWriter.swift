@@ -146,7 +146,7 @@ public struct ArchiveWriter: Sendable {
             try FileTree.syncDirectory(staging)
             do {
                 try FileTree.rename(staging, to: final)
-            } catch where error.code == .exists {
+            } catch  where error.code == .exists {
                 // Another writer filed the same job between the check above and now (rename fails on a
                 // non-empty folder, and a complete one always holds manifest.json).
                 try? FileTree.removeTree(staging)

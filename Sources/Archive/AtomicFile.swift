@@ -34,7 +34,9 @@ public enum AtomicFile {
     /// - Returns: the size and SHA-256 of the bytes copied.
     /// - Throws: `ArchiveError`, with `isNoSpace` when the file system is full.
     @discardableResult
-    public static func copy(from source: String, to directory: String, name: String) throws(ArchiveError)
+    public static func copy(
+        from source: String, to directory: String, name: String
+    ) throws(ArchiveError)
         -> FileDigest
     {
         let input = try OpenFile.openForReading(source)

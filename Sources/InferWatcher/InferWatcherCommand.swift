@@ -1,6 +1,6 @@
 import ArgumentParser
-import InferWatcherDaemon
 import Glibc
+import InferWatcherDaemon
 
 /// The `inferwatcher` command line: one-shot prediction and the tools around it.
 @main

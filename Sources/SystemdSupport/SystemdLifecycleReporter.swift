@@ -38,9 +38,11 @@ public final class SystemdLifecycleReporter: Sendable {
         let (sendStatus, ping) = state.withLock { state -> (Bool, Bool) in
             let changed = state.status != status
             state.status = status
-            let due = healthy && notifier.watchdogInterval.map { interval in
-                state.lastPing.map { $0.duration(to: now) >= interval } ?? true
-            } == true
+            let due =
+                healthy
+                && notifier.watchdogInterval.map { interval in
+                    state.lastPing.map { $0.duration(to: now) >= interval } ?? true
+                } == true
             if due { state.lastPing = now }
             return (changed, due)
         }

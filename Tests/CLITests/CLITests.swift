@@ -31,7 +31,10 @@ struct CLITests {
         #expect(try String(contentsOfFile: a, encoding: .utf8) == first)
         let lines = first.split(separator: "\n")
         #expect(lines.count == 1001)
-        #expect(lines[0] == "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference")
+        #expect(
+            lines[0]
+                == "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference"
+        )
         for line in lines.dropFirst() {
             let values = line.split(separator: ",").map { Double($0)! }
             #expect((18...79).contains(values[1]) && (20000...149_999).contains(values[2]) && (300...849).contains(values[3]))
@@ -53,7 +56,8 @@ struct CLITests {
         #expect(result.stderr.contains("2000 rows read: 2000 predicted, 0 rejected"))
         let lines = try #require(scratch.read("out.csv")).split(separator: "\n")
         #expect(lines.count == 2001)
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/report.json"))) as! [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/report.json"))) as! [String: Any]
         let rows = json["rows"] as! [String: Any]
         #expect(rows["read"] as? Int == 2000)
         #expect(rows["counts_add_up"] as? Bool == true)
@@ -94,10 +98,14 @@ struct CLITests {
         let input = try sample(scratch, rows: 10)
         let unknown = try CLI.run(["predict", "--input", input, "--bogus"])
         #expect(unknown.status == 2)
-        let threshold = try CLI.run(["predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", model, "--threshold", "2"])
+        let threshold = try CLI.run([
+            "predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", model, "--threshold", "2",
+        ])
         #expect(threshold.status == 2)
         #expect(threshold.stderr.contains("threshold 2.0 is outside [0, 1]"))
-        let missingModel = try CLI.run(["predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", "\(scratch.path)/nope.onnx"])
+        let missingModel = try CLI.run([
+            "predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", "\(scratch.path)/nope.onnx",
+        ])
         #expect(missingModel.status == 2)
         #expect(missingModel.stderr.contains("nope.onnx"))
         let logit = try CLI.run(["predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", CLI.fixtureModel("logit")])
@@ -109,7 +117,10 @@ struct CLITests {
     func validate() throws {
         let scratch = Scratch()
         let good = try sample(scratch, rows: 100)
-        let bad = scratch.write("bad.csv", "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference\n1,30,50000,600,10,100,55.5,1,0,2,3\n2,x,50000,600,10,100,55.5,1,0,2,3\n3,30,50000,600\n")
+        let bad = scratch.write(
+            "bad.csv",
+            "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference\n1,30,50000,600,10,100,55.5,1,0,2,3\n2,x,50000,600,10,100,55.5,1,0,2,3\n3,30,50000,600\n"
+        )
         let ok = try CLI.run(["validate", "--model", model, good])
         #expect(ok.status == 0)
         #expect(ok.stdout == "\(good): OK, 100 rows\n")

@@ -4,7 +4,9 @@ import Testing
 /// kill -9 at chosen points of a job, then restart: every file archived exactly once.
 @Suite("Daemon: crash recovery", .serialized)
 struct CrashRecoveryTests {
-    @Test("kill -9 mid-predict, after predict and after archive: archived exactly once", arguments: ["mid-predict", "after-predict", "after-archive"])
+    @Test(
+        "kill -9 mid-predict, after predict and after archive: archived exactly once",
+        arguments: ["mid-predict", "after-predict", "after-archive"])
     func killNine(point: String) throws {
         let daemon = try DaemonHarness()
         try daemon.configure()

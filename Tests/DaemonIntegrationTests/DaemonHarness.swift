@@ -79,7 +79,8 @@ final class DaemonHarness: @unchecked Sendable {
                 settings.append((key, value))
             }
         }
-        let yaml = "state_dir: \(state)\nstop_timeout: \(stopTimeout)\npipelines:\n  default:\n"
+        let yaml =
+            "state_dir: \(state)\nstop_timeout: \(stopTimeout)\npipelines:\n  default:\n"
             + settings.map { "    \($0.0): \($0.1)\n" }.joined()
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
@@ -158,13 +159,15 @@ func sampleCSV(rows: Int, seed: Int = 1, badLine: Int? = nil) -> String {
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return Int((state >> 33) % UInt64(range))
     }
-    var text = "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference\n"
+    var text =
+        "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference\n"
     for id in 1...rows {
         if id + 1 == badLine {
             text += "\(id),30,50000,abc,10,100,55.5,1,0,2,3\n"
             continue
         }
-        text += "\(id),\(18 + next(62)),\(20000 + next(130_000)),\(300 + next(550)),\(next(50)),\(1 + next(3649)),\(10 + next(490)).5,\(next(10)),\(next(2)),\(1 + next(4)),\(1 + next(9))\n"
+        text +=
+            "\(id),\(18 + next(62)),\(20000 + next(130_000)),\(300 + next(550)),\(next(50)),\(1 + next(3649)),\(10 + next(490)).5,\(next(10)),\(next(2)),\(1 + next(4)),\(1 + next(9))\n"
     }
     return text
 }

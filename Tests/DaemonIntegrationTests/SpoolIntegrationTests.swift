@@ -125,7 +125,9 @@ struct SpoolIntegrationTests {
         #expect(daemon.files(in: daemon.failed) == ["bad.csv", "bad.csv.error.json", "bad.csv.error.txt"])
         let reason = try String(contentsOfFile: daemon.failed + "/bad.csv.error.txt", encoding: .utf8)
         #expect(reason == "bad.csv:51:4: column 'credit_score' value \"abc\" is not a number [not-a-number]\n")
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.failed + "/bad.csv.error.json"))) as! [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.failed + "/bad.csv.error.json")))
+            as! [String: Any]
         #expect(json["line"] as? Int == 51)
         #expect(json["column"] as? Int == 4)
         #expect(json["value"] as? String == "abc")
@@ -150,7 +152,9 @@ struct SpoolIntegrationTests {
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         #expect(daemon.files(in: daemon.incoming).isEmpty)
         #expect(rename(other, daemon.incoming) == 0)
-        waitUntil(10, "the replacement to be watched") { daemon.log.components(separatedBy: "incoming/ was deleted or replaced").count >= 3 }
+        waitUntil(10, "the replacement to be watched") {
+            daemon.log.components(separatedBy: "incoming/ was deleted or replaced").count >= 3
+        }
         try daemon.drop("replaced.csv", sampleCSV(rows: 20))
         waitUntil(20, "replaced.csv to be archived") { daemon.archivedJobs().count == 2 }
         daemon.stop()

@@ -44,7 +44,9 @@ struct ZoneRulesTests {
     /// Answers of glibc's mktime, found with a C program, for the cases systemd's search relies on.
     @Test("ZoneClock.normalize behaves like glibc's mktime")
     func normalizeLikeMktime() {
-        func normalize(_ zone: String, _ hour: Int, _ minute: Int, isDST: Int, day: Int = 29, month: Int = 3)
+        func normalize(
+            _ zone: String, _ hour: Int, _ minute: Int, isDST: Int, day: Int = 29, month: Int = 3
+        )
             -> (Int?, CivilTime)
         {
             var clock = ZoneClock(rules: TimeZoneDatabase.rules(forTZ: zone))

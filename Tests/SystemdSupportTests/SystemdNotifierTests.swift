@@ -113,24 +113,26 @@ struct SystemdNotifierTests {
     @Test("journal fields: names, priority, code location, MESSAGE_ID, binary-safe values")
     func journalFields() {
         let fields = JournalFields.encode(
-            level: .warning, message: "line one\nline two", metadata: [
+            level: .warning, message: "line one\nline two",
+            metadata: [
                 "iw.job": "abc123", "iw.duration_ms": "42", "iw.event": "job-succeeded", "weird key-ü": "x\u{0}y",
                 "MESSAGE_ID": "235f12b688e74207a949d9ad474d2bc1",
             ], identifier: "inferwatcher", file: "InferWatcher/Daemon/JobExecutor.swift", function: "run(_:)", line: 77)
         let text = fields.map { String(decoding: $0, as: UTF8.self) }
-        #expect(text == [
-            "MESSAGE=line one\nline two",
-            "PRIORITY=4",
-            "SYSLOG_IDENTIFIER=inferwatcher",
-            "CODE_FILE=InferWatcher/Daemon/JobExecutor.swift",
-            "CODE_LINE=77",
-            "CODE_FUNC=run(_:)",
-            "MESSAGE_ID=235f12b688e74207a949d9ad474d2bc1",
-            "INFERWATCHER_DURATION_MS=42",
-            "INFERWATCHER_EVENT=job-succeeded",
-            "INFERWATCHER_JOB=abc123",
-            "INFERWATCHER_WEIRD_KEY__=x\u{0}y",
-        ])
+        #expect(
+            text == [
+                "MESSAGE=line one\nline two",
+                "PRIORITY=4",
+                "SYSLOG_IDENTIFIER=inferwatcher",
+                "CODE_FILE=InferWatcher/Daemon/JobExecutor.swift",
+                "CODE_LINE=77",
+                "CODE_FUNC=run(_:)",
+                "MESSAGE_ID=235f12b688e74207a949d9ad474d2bc1",
+                "INFERWATCHER_DURATION_MS=42",
+                "INFERWATCHER_EVENT=job-succeeded",
+                "INFERWATCHER_JOB=abc123",
+                "INFERWATCHER_WEIRD_KEY__=x\u{0}y",
+            ])
         #expect(fields.last == Array("INFERWATCHER_WEIRD_KEY__=x".utf8) + [0] + Array("y".utf8))
         #expect(JournalFields.priority(.critical) == 2)
         #expect(JournalFields.priority(.info) == 6)

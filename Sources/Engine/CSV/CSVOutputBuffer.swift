@@ -98,7 +98,8 @@ struct CSVOutputBuffer: ~Copyable {
         case 16...128:
             var offset = 0
             while offset + 16 < count {
-                to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self), toByteOffset: offset, as: SIMD16<UInt8>.self)
+                to.storeBytes(
+                    of: from.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self), toByteOffset: offset, as: SIMD16<UInt8>.self)
                 offset += 16
             }
             let last = count - 16

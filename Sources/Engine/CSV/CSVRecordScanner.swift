@@ -156,7 +156,8 @@ enum CSVRecordScanner {
             } else if byte == newline {
                 newlines += 1
                 if !inside {
-                    return MalformedRest(fieldEnd: trimCarriageReturn(bytes, position, p), next: p + 1, endsRecord: true, unterminated: false)
+                    return MalformedRest(
+                        fieldEnd: trimCarriageReturn(bytes, position, p), next: p + 1, endsRecord: true, unterminated: false)
                 }
             } else if byte == comma && !inside {
                 return MalformedRest(fieldEnd: p, next: p + 1, endsRecord: false, unterminated: false)

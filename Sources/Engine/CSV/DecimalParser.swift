@@ -287,7 +287,7 @@ enum DecimalParser {
     /// w × T[q] are the top bits of the exact product; their binary exponent is known from q.
     @inline(__always)
     static func eiselLemire(_ w: UInt64, _ q: Int) -> UInt64? {
-        let mantissaBits = 52              // explicit mantissa bits of a Double
+        let mantissaBits = 52  // explicit mantissa bits of a Double
         let infiniteExponent: UInt64 = 0x7FF
         // w < 10^19 and 10^-343 × 10^19 is below half the smallest subnormal (2^-1075 ≈ 2.5e-324).
         if q < smallestPowerOfFive { return 0 }

@@ -1,7 +1,6 @@
 import CKernels
 import Glibc
 
-
 /// An I/O failure on a named file, with the errno text and what was being attempted.
 public struct FileIOError: Error, CustomStringConvertible, Sendable {
     /// The file involved.

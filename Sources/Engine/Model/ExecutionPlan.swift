@@ -51,7 +51,8 @@ struct ExecutionPlan: Sendable {
                 guard index < outputs.count else {
                     throw ModelError(
                         code: .invalidGraph,
-                        message: "\(modelPath): node '\(step.nodeName)' (\(step.opType)) does not produce output \(index), which the graph reads"
+                        message:
+                            "\(modelPath): node '\(step.nodeName)' (\(step.opType)) does not produce output \(index), which the graph reads"
                     )
                 }
                 slots[slot] = outputs[index]

@@ -85,7 +85,8 @@ struct GraphCompiler {
                 guard producer[output] == nil, output != interface.inputName, constants[output] == nil else {
                     throw ModelError(
                         code: .invalidGraph,
-                        message: "\(path): value '\(output)' is defined more than once (again by node \(describe(node))); re-export the model"
+                        message:
+                            "\(path): value '\(output)' is defined more than once (again by node \(describe(node))); re-export the model"
                     )
                 }
                 producer[output] = index
@@ -101,7 +102,8 @@ struct GraphCompiler {
                 } else if input != interface.inputName && constants[input] == nil {
                     throw ModelError(
                         code: .invalidGraph,
-                        message: "\(path): node \(describe(node)) reads '\(input)', which no node, initializer or graph input defines; re-export the model"
+                        message:
+                            "\(path): node \(describe(node)) reads '\(input)', which no node, initializer or graph input defines; re-export the model"
                     )
                 }
             }

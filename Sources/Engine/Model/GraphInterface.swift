@@ -22,13 +22,15 @@ struct GraphInterface: Sendable {
             let names = inputs.map { "'\($0.name)'" }.joined(separator: ", ")
             throw ModelError(
                 code: .multipleInputs,
-                message: "\(path) has \(inputs.count) inputs (\(names)); inferwatcher feeds one float tensor of shape [batch, features], so export the model with a single input that takes all feature columns"
+                message:
+                    "\(path) has \(inputs.count) inputs (\(names)); inferwatcher feeds one float tensor of shape [batch, features], so export the model with a single input that takes all feature columns"
             )
         }
         func unsupported(_ problem: String) -> ModelError {
             ModelError(
                 code: .unsupportedInput,
-                message: "\(path): input '\(input.name)' \(problem); inferwatcher feeds one float tensor of shape [batch, features], so export the model with such an input"
+                message:
+                    "\(path): input '\(input.name)' \(problem); inferwatcher feeds one float tensor of shape [batch, features], so export the model with such an input"
             )
         }
         guard case .tensorType(let tensorType) = input.type.value else {

@@ -26,7 +26,8 @@ enum ModelFile {
         } catch let error as BinaryDecodingError where error == .truncated && startsLikeONNX(bytes) {
             throw ModelError(
                 code: .truncated,
-                message: "\(path): the ONNX file ends early (\(bytes.count) bytes); it was probably cut off while copying, so copy or export it again"
+                message:
+                    "\(path): the ONNX file ends early (\(bytes.count) bytes); it was probably cut off while copying, so copy or export it again"
             )
         } catch {
             throw notONNX(path, "it does not decode as an ONNX protobuf (\(describe(error)))")

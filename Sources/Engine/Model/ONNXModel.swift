@@ -59,7 +59,8 @@ public struct ONNXModel: Sendable {
             let range = OpsetSupport.supportedVersions
             throw ModelError(
                 code: .unsupportedOpset,
-                message: "\(path) uses ONNX opset \(opset), but inferwatcher supports opsets \(range.lowerBound) to \(range.upperBound); re-export the model with an opset in that range (for PyTorch: torch.onnx.export(..., opset_version=17))"
+                message:
+                    "\(path) uses ONNX opset \(opset), but inferwatcher supports opsets \(range.lowerBound) to \(range.upperBound); re-export the model with an opset in that range (for PyTorch: torch.onnx.export(..., opset_version=17))"
             )
         }
         let unsupported = OperatorRegistry.unsupportedNodes(in: model.graph)
@@ -67,18 +68,21 @@ public struct ONNXModel: Sendable {
             let noun = unsupported.count == 1 ? "operator" : "operators"
             throw ModelError(
                 code: .unsupportedOperators,
-                message: "\(path) uses \(unsupported.count) unsupported \(noun): \(unsupported.map(\.text).joined(separator: ", ")); re-export the model without them or replace them with supported operators"
+                message:
+                    "\(path) uses \(unsupported.count) unsupported \(noun): \(unsupported.map(\.text).joined(separator: ", ")); re-export the model without them or replace them with supported operators"
             )
         }
         let interface = try GraphInterface(graph: model.graph, path: path)
         let plan = try GraphCompiler(model: model, path: path, interface: interface).compile()
 
         let probeRows = interface.staticBatch ?? 2
-        let probe = try plan.run(Tensor(shape: [probeRows, interface.featureCount], floats: [Float](repeating: 0, count: probeRows * interface.featureCount)))
+        let probe = try plan.run(
+            Tensor(shape: [probeRows, interface.featureCount], floats: [Float](repeating: 0, count: probeRows * interface.featureCount)))
         guard probe.rank >= 1, probe.shape[0] == probeRows else {
             throw ModelError(
                 code: .shapeMismatch,
-                message: "\(path): output '\(interface.outputName)' has shape \(probe.shape.shapeText) for a batch of \(probeRows) rows; its first dimension must be the batch, one result per input row"
+                message:
+                    "\(path): output '\(interface.outputName)' has shape \(probe.shape.shapeText) for a batch of \(probeRows) rows; its first dimension must be the batch, one result per input row"
             )
         }
         let width = probe.shape.dropFirst().reduce(1, *)
@@ -87,7 +91,8 @@ public struct ONNXModel: Sendable {
         {
             throw ModelError(
                 code: .shapeMismatch,
-                message: "\(path): output '\(interface.outputName)' is declared with \(declaredWidth) values per row but the graph computes \(probe.shape[1]); re-export the model"
+                message:
+                    "\(path): output '\(interface.outputName)' is declared with \(declaredWidth) values per row but the graph computes \(probe.shape[1]); re-export the model"
             )
         }
 
@@ -133,7 +138,8 @@ public struct ONNXModel: Sendable {
         guard output.rank >= 1, output.shape[0] == rows, output.count == rows * outputWidth else {
             throw ModelError(
                 code: .shapeMismatch,
-                message: "\(path): output '\(outputName)' has shape \(output.shape.shapeText) for a batch of \(rows) rows; expected \(rows) rows of \(outputWidth)"
+                message:
+                    "\(path): output '\(outputName)' has shape \(output.shape.shapeText) for a batch of \(rows) rows; expected \(rows) rows of \(outputWidth)"
             )
         }
         return output.valuesAsFloat

@@ -59,7 +59,8 @@ struct TensorDecoder: Sendable {
                 ints: try values(proto, raw, shape, proto.uint64Data, UInt64.self) { Int64(truncatingIfNeeded: $0) }
             )
         default:
-            throw invalid(proto, "has data type \(dataType), which this engine does not support (float, double, float16 and integer types are)")
+            throw invalid(
+                proto, "has data type \(dataType), which this engine does not support (float, double, float16 and integer types are)")
         }
         return tensor
     }

@@ -116,14 +116,20 @@ public final class BatchPredictor: Sendable {
             Double(totals.rowsRejected) > fraction * Double(totals.rowsRead)
         {
             let first = totals.issues.first
-            throw PredictionError(ValidationIssue(
-                file: input, line: first?.line ?? 1, column: first?.column, columnName: first?.columnName, value: first?.value,
-                rule: .tooManyRejected,
-                message: "\(groupedThousands(totals.rowsRejected)) of \(groupedThousands(totals.rowsRead)) rows (\(cFormat("%.2f", 100 * Double(totals.rowsRejected) / Double(totals.rowsRead)))%) were rejected, more than the allowed \(cFormat("%.2f", 100 * fraction))%; first: \(first?.description ?? "?")"))
+            throw PredictionError(
+                ValidationIssue(
+                    file: input, line: first?.line ?? 1, column: first?.column, columnName: first?.columnName, value: first?.value,
+                    rule: .tooManyRejected,
+                    message:
+                        "\(groupedThousands(totals.rowsRejected)) of \(groupedThousands(totals.rowsRead)) rows (\(cFormat("%.2f", 100 * Double(totals.rowsRejected) / Double(totals.rowsRead)))%) were rejected, more than the allowed \(cFormat("%.2f", 100 * fraction))%; first: \(first?.description ?? "?")"
+                ))
         }
         guard totals.countsAddUp else {
             // An engine bug, never an input problem: refuse to publish a result that lost rows.
-            throw PredictionError(.io, "\(input): \(totals.rowsRead) rows read but \(totals.rowsPredicted) predicted + \(totals.rowsRejected) rejected; nothing was written")
+            throw PredictionError(
+                .io,
+                "\(input): \(totals.rowsRead) rows read but \(totals.rowsPredicted) predicted + \(totals.rowsRejected) rejected; nothing was written"
+            )
         }
         do {
             try out.commit()
@@ -176,15 +182,17 @@ public final class BatchPredictor: Sendable {
         for (index, row) in rows.enumerated() {
             for (feature, name) in names.enumerated() {
                 guard let value = row[name] else {
-                    throw PredictionError(ValidationIssue(
-                        file: "<rows>", line: index + 1, columnName: name, rule: .missingColumn,
-                        message: "row \(index + 1) has no value for feature '\(name)'"))
+                    throw PredictionError(
+                        ValidationIssue(
+                            file: "<rows>", line: index + 1, columnName: name, rule: .missingColumn,
+                            message: "row \(index + 1) has no value for feature '\(name)'"))
                 }
                 let single = Float(value)
                 guard single.isFinite else {
-                    throw PredictionError(ValidationIssue(
-                        file: "<rows>", line: index + 1, columnName: name, value: "\(value)", rule: .nonFinite,
-                        message: "row \(index + 1) feature '\(name)' is \(value); features must be finite Float32 numbers"))
+                    throw PredictionError(
+                        ValidationIssue(
+                            file: "<rows>", line: index + 1, columnName: name, value: "\(value)", rule: .nonFinite,
+                            message: "row \(index + 1) feature '\(name)' is \(value); features must be finite Float32 numbers"))
                 }
                 batch[row: index, feature: feature] = single
             }
@@ -221,10 +229,14 @@ public final class BatchPredictor: Sendable {
             }
             return names
         }
-        throw PredictionError(.usage, "\(model.path) has no feature_columns metadata: set PredictionOptions.features to name its \(model.featureCount) inputs")
+        throw PredictionError(
+            .usage, "\(model.path) has no feature_columns metadata: set PredictionOptions.features to name its \(model.featureCount) inputs"
+        )
     }
 
-    private func openInput(_ input: String, hashing: Bool) throws(PredictionError) -> (CSVChunkReader, CSVChunk, (names: [String], dataStart: Int, dataLine: Int)) {
+    private func openInput(
+        _ input: String, hashing: Bool
+    ) throws(PredictionError) -> (CSVChunkReader, CSVChunk, (names: [String], dataStart: Int, dataLine: Int)) {
         let reader: CSVChunkReader
         let first: CSVChunk?
         do {
@@ -234,14 +246,17 @@ public final class BatchPredictor: Sendable {
             throw PredictionError(error)
         }
         guard let first else {
-            throw PredictionError(ValidationIssue(file: input, line: 1, rule: .emptyFile, message: "the file is empty; expected a header line"))
+            throw PredictionError(
+                ValidationIssue(file: input, line: 1, rule: .emptyFile, message: "the file is empty; expected a header line"))
         }
         let header: (names: [String], dataStart: Int, dataLine: Int)
         do { header = try PredictionRun.header(of: first, file: input) } catch { throw PredictionError(error) }
         return (reader, first, header)
     }
 
-    private func makeProcessor(input: String, header: [String], timestamp: String, mode: ChunkProcessor.Mode) throws(PredictionError) -> ChunkProcessor {
+    private func makeProcessor(
+        input: String, header: [String], timestamp: String, mode: ChunkProcessor.Mode
+    ) throws(PredictionError) -> ChunkProcessor {
         let plan: ColumnPlan
         do {
             plan = try ColumnPlan(

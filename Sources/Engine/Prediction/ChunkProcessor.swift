@@ -324,7 +324,8 @@ private struct WorkerState: ~Copyable {
             )
         }
         if let bad = fields.firstIndex(where: \.isMalformed) {
-            return fieldIssue(bytes, line: line, column: bad, rule: .malformedQuoting,
+            return fieldIssue(
+                bytes, line: line, column: bad, rule: .malformedQuoting,
                 "has a quote that is not RFC 4180 (quote the whole field and double inner quotes)")
         }
         if fields.count != columnCount {
@@ -419,7 +420,8 @@ private struct WorkerState: ~Copyable {
                 result.rowsPredicted += 1
                 let positive = score >= threshold
                 result.statistics.add(Double(score), positive: positive)
-                writePlainRow(bytes, keptSpans + index * spansPerRow, recordLength: row.recordEnd - row.recordStart, score: score, positive: positive)
+                writePlainRow(
+                    bytes, keptSpans + index * spansPerRow, recordLength: row.recordEnd - row.recordStart, score: score, positive: positive)
                 continue
             }
             if rawIsScore {
@@ -431,7 +433,8 @@ private struct WorkerState: ~Copyable {
             guard rawIsScore ? raw[index].isFinite : probabilities.allSatisfy(\.isFinite) else {
                 let issue = ValidationIssue(
                     file: processor.file, line: row.line, rule: .modelOutputNotFinite,
-                    message: "the model produced \(probabilities.map(\.description).joined(separator: ", ")) for this row; check the feature values for extremes"
+                    message:
+                        "the model produced \(probabilities.map(\.description).joined(separator: ", ")) for this row; check the feature values for extremes"
                 )
                 reject(issue, bytes, row.recordStart, row.recordEnd, into: &result)
                 if stopped { break }
@@ -536,4 +539,3 @@ private struct WorkerState: ~Copyable {
         return true
     }
 }
-

@@ -38,7 +38,8 @@ public struct ColumnPlan: Sendable, Equatable {
         guard let id = positions[idColumnName] else {
             throw ValidationIssue(
                 file: file, line: 1, columnName: idColumnName, rule: .missingColumn,
-                message: "missing required id column '\(idColumnName)' (header has: \(header.joined(separator: ", "))); pass the right --id-column"
+                message:
+                    "missing required id column '\(idColumnName)' (header has: \(header.joined(separator: ", "))); pass the right --id-column"
             )
         }
         let names: [String]
@@ -46,7 +47,8 @@ public struct ColumnPlan: Sendable, Equatable {
             if let requested, requested != modelFeatures {
                 throw ValidationIssue(
                     file: file, line: 1, rule: .featureMismatch,
-                    message: "--features \(requested.joined(separator: ",")) disagrees with the model's feature_columns \(modelFeatures.joined(separator: ",")); drop --features or fix the model metadata"
+                    message:
+                        "--features \(requested.joined(separator: ",")) disagrees with the model's feature_columns \(modelFeatures.joined(separator: ",")); drop --features or fix the model metadata"
                 )
             }
             names = modelFeatures
@@ -59,7 +61,8 @@ public struct ColumnPlan: Sendable, Equatable {
         if !missing.isEmpty {
             throw ValidationIssue(
                 file: file, line: 1, columnName: missing[0], rule: .missingColumn,
-                message: "missing required feature column\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")) (header has: \(header.joined(separator: ", ")))"
+                message:
+                    "missing required feature column\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")) (header has: \(header.joined(separator: ", ")))"
             )
         }
         if let idName = names.first(where: { $0 == idColumnName }) {
@@ -71,7 +74,8 @@ public struct ColumnPlan: Sendable, Equatable {
         guard names.count == featureCount else {
             throw ValidationIssue(
                 file: file, line: 1, rule: .featureMismatch,
-                message: "the model takes \(featureCount) features but \(names.count) were selected (\(names.joined(separator: ", "))); pass --features with exactly \(featureCount) column names"
+                message:
+                    "the model takes \(featureCount) features but \(names.count) were selected (\(names.joined(separator: ", "))); pass --features with exactly \(featureCount) column names"
             )
         }
         self.header = header

@@ -17,11 +17,13 @@ struct JoinableThread {
         }
         var handle = pthread_t()
         let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        let status = pthread_create(&handle, nil, { context in
-            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-            box.body()
-            return nil
-        }, context)
+        let status = pthread_create(
+            &handle, nil,
+            { context in
+                let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+                box.body()
+                return nil
+            }, context)
         guard status == 0 else { fatalError("cannot start the \(role) thread: pthread_create returned \(status)") }
         self.handle = handle
     }

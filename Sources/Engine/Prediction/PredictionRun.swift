@@ -85,16 +85,19 @@ struct PredictionRun {
         return try chunk.bytes.withUnsafeBufferPointer { bytes throws(ValidationIssue) in
             let record = CSVRecordScanner.scan(bytes, from: 0, into: &fields)
             if record.unterminatedQuote {
-                throw ValidationIssue(file: file, line: 1, column: fields.count, rule: .unterminatedQuote,
+                throw ValidationIssue(
+                    file: file, line: 1, column: fields.count, rule: .unterminatedQuote,
                     message: "a quoted header field is never closed")
             }
             if let bad = fields.firstIndex(where: \.isMalformed) {
-                throw ValidationIssue(file: file, line: 1, column: bad + 1, rule: .malformedQuoting,
+                throw ValidationIssue(
+                    file: file, line: 1, column: bad + 1, rule: .malformedQuoting,
                     message: "header column \(bad + 1) has a quote that is not RFC 4180")
             }
             let names = fields.map { CSVRecordScanner.text(of: $0, in: bytes) }
             if let blank = names.firstIndex(where: { $0.trimmingSpaces().isEmpty }) {
-                throw ValidationIssue(file: file, line: 1, column: blank + 1, rule: .missingColumn,
+                throw ValidationIssue(
+                    file: file, line: 1, column: blank + 1, rule: .missingColumn,
                     message: "header column \(blank + 1) has no name")
             }
             return (names, record.next, 1 + record.newlines)
@@ -131,11 +134,12 @@ struct PredictionRun {
         let pipeline = ChunkPipeline(reader: reader, first: (first, dataStart, dataLine), window: window, workers: threads)
         var started = [JoinableThread(role: "reader") { pipeline.readAll() }]
         for _ in 0..<pipeline.workers {
-            started.append(JoinableThread(role: "worker") {
-                while let (chunk, start, line) = pipeline.nextChunk() {
-                    pipeline.finished(processor.process(index: chunk.index, bytes: chunk.bytes, start: start, firstLine: line))
-                }
-            })
+            started.append(
+                JoinableThread(role: "worker") {
+                    while let (chunk, start, line) = pipeline.nextChunk() {
+                        pipeline.finished(processor.process(index: chunk.index, bytes: chunk.bytes, start: start, firstLine: line))
+                    }
+                })
         }
         // However the merge ends, let the threads go before returning.
         defer {
@@ -176,16 +180,18 @@ struct PredictionRun {
             duplicates.add(result.ids) { line in
                 totals.duplicateIDs += 1
                 if totals.duplicateSample.count < 20 {
-                    totals.duplicateSample.append(ValidationIssue(
-                        file: input, line: line, column: plan.idColumn + 1, columnName: plan.header[plan.idColumn],
-                        rule: .duplicateID, message: "id repeats an earlier row's id (the row is still predicted)"))
+                    totals.duplicateSample.append(
+                        ValidationIssue(
+                            file: input, line: line, column: plan.idColumn + 1, columnName: plan.header[plan.idColumn],
+                            rule: .duplicateID, message: "id repeats an earlier row's id (the row is still predicted)"))
                 }
             }
             guard try onChunk(result, &totals) else { return totals }
             merged()
-            progress?(PredictionProgress(
-                bytesRead: bytesRead(), totalBytes: fileSize, rowsRead: totals.rowsRead,
-                elapsedSeconds: monotonicSeconds() - started))
+            progress?(
+                PredictionProgress(
+                    bytesRead: bytesRead(), totalBytes: fileSize, rowsRead: totals.rowsRead,
+                    elapsedSeconds: monotonicSeconds() - started))
         }
         return totals
     }

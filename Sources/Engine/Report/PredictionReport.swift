@@ -138,34 +138,52 @@ public struct PredictionReport: Sendable {
             statisticsMembers.insert(contentsOf: [("positive", .int(statistics.positive)), ("negative", .int(statistics.negative))], at: 1)
             let edges = ScoreStatistics.binEdges
             statisticsMembers.append(
-                ("distribution", .array((0..<5).map { bin in
-                    .object([("low", .double(edges[bin])), ("high", .double(edges[bin + 1])), ("count", .int(statistics.histogram[bin]))])
-                }))
+                (
+                    "distribution",
+                    .array(
+                        (0..<5).map { bin in
+                            .object([
+                                ("low", .double(edges[bin])), ("high", .double(edges[bin + 1])), ("count", .int(statistics.histogram[bin])),
+                            ])
+                        })
+                )
             )
         }
         if !classes.isEmpty { statisticsMembers.append(("classes", .object(classes))) }
         let document: JSONValue = .object([
-            ("input", .object([("path", .string(inputPath)), ("bytes", .int(inputBytes)), ("sha256", inputSHA256.map(JSONValue.string) ?? .null)])),
+            (
+                "input",
+                .object([("path", .string(inputPath)), ("bytes", .int(inputBytes)), ("sha256", inputSHA256.map(JSONValue.string) ?? .null)])
+            ),
             ("model", .object([("path", .string(modelPath)), ("sha256", .string(modelSHA256)), ("output_kind", .string(kindName))])),
             ("started_at", .string(startedAt)),
             ("threshold", .double(threshold)),
-            ("rows", .object([
-                ("read", .int(rowsRead)), ("predicted", .int(rowsPredicted)), ("rejected", .int(rowsRejected)),
-                ("blank_lines_skipped", .int(blankLinesSkipped)), ("counts_add_up", .bool(countsAddUp)),
-            ])),
+            (
+                "rows",
+                .object([
+                    ("read", .int(rowsRead)), ("predicted", .int(rowsPredicted)), ("rejected", .int(rowsRejected)),
+                    ("blank_lines_skipped", .int(blankLinesSkipped)), ("counts_add_up", .bool(countsAddUp)),
+                ])
+            ),
             ("statistics", .object(statisticsMembers)),
-            ("validation", .object([
-                ("settings", policyValue),
-                ("rejected_sample", .array(rejectedSample.map(issue))),
-                ("duplicate_ids", .int(duplicateIDs)),
-                ("warnings", .array(warningSample.map(issue))),
-            ])),
-            ("timings", .object([
-                ("parse_s", .double(timings.parseSeconds)), ("infer_s", .double(timings.inferSeconds)),
-                ("format_s", .double(timings.formatSeconds)), ("write_s", .double(timings.writeSeconds)),
-                ("total_s", .double(timings.totalSeconds)), ("rows_per_second", .double(rowsPerSecond)),
-                ("threads", .int(threads)), ("batch_size", .int(batchSize)),
-            ])),
+            (
+                "validation",
+                .object([
+                    ("settings", policyValue),
+                    ("rejected_sample", .array(rejectedSample.map(issue))),
+                    ("duplicate_ids", .int(duplicateIDs)),
+                    ("warnings", .array(warningSample.map(issue))),
+                ])
+            ),
+            (
+                "timings",
+                .object([
+                    ("parse_s", .double(timings.parseSeconds)), ("infer_s", .double(timings.inferSeconds)),
+                    ("format_s", .double(timings.formatSeconds)), ("write_s", .double(timings.writeSeconds)),
+                    ("total_s", .double(timings.totalSeconds)), ("rows_per_second", .double(rowsPerSecond)),
+                    ("threads", .int(threads)), ("batch_size", .int(batchSize)),
+                ])
+            ),
         ])
         return document.serialized()
     }

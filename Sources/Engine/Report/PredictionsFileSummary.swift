@@ -30,9 +30,10 @@ public enum PredictionsFileSummary {
         } else if scoreColumn != nil && classColumn != nil {
             kind = labels.count >= 3 ? .multiclass(labels: labels) : .binary
         } else {
-            throw PredictionError(ValidationIssue(
-                file: path, line: 1, rule: .missingColumn,
-                message: "not a predictions file: no prediction_score and prediction_class, nor prediction_value column"))
+            throw PredictionError(
+                ValidationIssue(
+                    file: path, line: 1, rule: .missingColumn,
+                    message: "not a predictions file: no prediction_score and prediction_class, nor prediction_value column"))
         }
         guard let column = valueColumn ?? scoreColumn else { fatalError("unreachable: checked above") }
         var report = PredictionReport(
@@ -53,11 +54,13 @@ public enum PredictionsFileSummary {
                     line += record.newlines
                     if fields.count == 1 && fields[0].count == 0 { continue }
                     guard fields.count == header.names.count else {
-                        return ValidationIssue(file: path, line: recordLine, rule: .raggedRow,
+                        return ValidationIssue(
+                            file: path, line: recordLine, rule: .raggedRow,
                             message: "row has \(fields.count) fields but the header has \(header.names.count)")
                     }
                     guard case .number(let value) = DecimalParser.parse(bytes, fields[column].start, fields[column].end) else {
-                        return ValidationIssue(file: path, line: recordLine, column: column + 1, columnName: header.names[column],
+                        return ValidationIssue(
+                            file: path, line: recordLine, column: column + 1, columnName: header.names[column],
                             value: CSVRecordScanner.text(of: fields[column], in: bytes), rule: .notANumber,
                             message: "column '\(header.names[column])' is not a number")
                     }

@@ -45,7 +45,8 @@ public struct ScoreStatistics: Sendable, Equatable {
         let total = count + other.count
         let delta = other.mean - mean
         let newMean = mean + delta * Double(other.count) / Double(total)
-        sumOfSquaredDeviations += other.sumOfSquaredDeviations
+        sumOfSquaredDeviations +=
+            other.sumOfSquaredDeviations
             + delta * delta * Double(count) * Double(other.count) / Double(total)
         mean = newMean
         count = total

@@ -40,7 +40,8 @@ struct StatusCommand: ParsableCommand {
             if let next = pipeline.nextRun { lines.append("  next run: \(Self.local(next))") }
             for job in pipeline.running {
                 let percent = job.percent.map { "\($0)%" } ?? "?"
-                lines.append("  running: \(job.input) (job \(job.jobID)) \(percent), \(job.rowsRead) rows, \(Int(job.rowsPerSecond)) rows/s")
+                lines.append(
+                    "  running: \(job.input) (job \(job.jobID)) \(percent), \(job.rowsRead) rows, \(Int(job.rowsPerSecond)) rows/s")
             }
             if !pipeline.recent.isEmpty { lines.append("  last results:") }
             for job in pipeline.recent.prefix(5) {
@@ -76,7 +77,8 @@ struct RunNowCommand: ParsableCommand {
     func run() throws {
         let loaded = try ConfigLoader.loadForCommand(path: config)
         if let pipeline, loaded.pipeline(named: pipeline) == nil {
-            throw CLIFailure.usage("no pipeline named '\(pipeline)' in \(config) (have: \(loaded.pipelines.map(\.name).joined(separator: ", ")))")
+            throw CLIFailure.usage(
+                "no pipeline named '\(pipeline)' in \(config) (have: \(loaded.pipelines.map(\.name).joined(separator: ", ")))")
         }
         let pidText = (try? TextFile.read(Daemon.pidPath(stateDirectory: loaded.stateDirectory))) ?? ""
         guard let pid = Int32(pidText.filter { $0.isNumber }), pid > 0, kill(pid, 0) == 0 else {
@@ -119,18 +121,21 @@ struct PruneCommand: ParsableCommand {
             let days = olderThan ?? pipeline.retentionDays
             let result: PruneResult
             do {
-                result = try ArchivePruner.prune(root: pipeline.archive, olderThanDays: days, now: SystemClock().now.unixSeconds, dryRun: dryRun)
+                result = try ArchivePruner.prune(
+                    root: pipeline.archive, olderThanDays: days, now: SystemClock().now.unixSeconds, dryRun: dryRun)
             } catch {
                 throw CLIFailure.work(error.description)
             }
             for folder in result.removed {
-                Standard.output.write("\(dryRun ? "would remove" : "removed") \(folder.path) (\(folder.files) files, \(folder.bytes) bytes)\n")
+                Standard.output.write(
+                    "\(dryRun ? "would remove" : "removed") \(folder.path) (\(folder.files) files, \(folder.bytes) bytes)\n")
             }
             for failure in result.failures {
                 failures += 1
                 Standard.error.write("inferwatcher: \(failure)\n")
             }
-            Standard.output.write("\(pipeline.name): \(result.removed.count) folder(s) older than \(days) days \(dryRun ? "would be " : "")removed\n")
+            Standard.output.write(
+                "\(pipeline.name): \(result.removed.count) folder(s) older than \(days) days \(dryRun ? "would be " : "")removed\n")
         }
         if failures > 0 { throw CLIFailure.work("\(failures) folder(s) could not be removed") }
     }

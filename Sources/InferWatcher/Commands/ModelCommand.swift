@@ -36,7 +36,8 @@ struct ModelCommand: ParsableCommand {
                 let model = try ONNXModel.load(path: path)
                 let schema = try OutputSchema.resolve(for: model, option: outputKind.option)
                 let columns = schema.predictionColumns.joined(separator: ", ")
-                verdict = "ready: \(model.featureCount) features in '\(model.inputName)' -> '\(model.outputName)' (\(model.outputProducer)); writes \(columns)"
+                verdict =
+                    "ready: \(model.featureCount) features in '\(model.inputName)' -> '\(model.outputName)' (\(model.outputProducer)); writes \(columns)"
             } catch let error as ModelError {
                 Standard.output.write("status: not usable: \(error.description)\n")
                 throw CLIFailure(status: 1, message: "\(path) can't be run (see above)")

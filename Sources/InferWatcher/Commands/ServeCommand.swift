@@ -70,7 +70,9 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try ConfigLoader.loadForCommand(path: config)
-        var lines = ["\(config): OK", "state_dir: \(loaded.stateDirectory)", "stop_timeout: \(TimeSpan.format(loaded.stopTimeout))", "pipelines:"]
+        var lines = [
+            "\(config): OK", "state_dir: \(loaded.stateDirectory)", "stop_timeout: \(TimeSpan.format(loaded.stopTimeout))", "pipelines:",
+        ]
         for p in loaded.pipelines {
             lines.append("  \(p.name):")
             lines.append("    spool: \(p.spool)")
@@ -85,7 +87,9 @@ struct CheckConfigCommand: ParsableCommand {
             lines.append("    schedule: \(p.schedule)")
             lines.append("    settle: \(TimeSpan.format(p.settle))")
             lines.append("    validation: \(p.policy.rawValue), max_rejected_fraction \(p.maxRejectedFraction)")
-            lines.append("    retries: \(p.retryAttempts) attempts, backoff \(TimeSpan.format(p.initialBackoff)) to \(TimeSpan.format(p.maxBackoff))")
+            lines.append(
+                "    retries: \(p.retryAttempts) attempts, backoff \(TimeSpan.format(p.initialBackoff)) to \(TimeSpan.format(p.maxBackoff))"
+            )
             lines.append("    sla: \(TimeSpan.format(p.sla))")
             lines.append("    duplicates: \(p.duplicates.rawValue)")
             lines.append("    compression: \(p.compression.rawValue)")

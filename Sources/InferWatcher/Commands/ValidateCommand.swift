@@ -31,12 +31,16 @@ struct ValidateCommand: ParsableCommand {
             do {
                 let summary = try predictor.validateCSV(input: file, issueLimit: maxIssues)
                 if summary.invalidRows == 0 {
-                    Standard.output.write("\(file): OK, \(summary.rowsRead) rows\(summary.duplicateIDs > 0 ? " (warning: \(summary.duplicateIDs) duplicate ids)" : "")\n")
+                    Standard.output.write(
+                        "\(file): OK, \(summary.rowsRead) rows\(summary.duplicateIDs > 0 ? " (warning: \(summary.duplicateIDs) duplicate ids)" : "")\n"
+                    )
                 } else {
                     failed += 1
                     for issue in summary.issues { Standard.output.write("\(issue)\n") }
                     let hidden = summary.invalidRows - summary.issues.count
-                    Standard.output.write("\(file): INVALID, \(summary.invalidRows) of \(summary.rowsRead) rows have problems\(hidden > 0 ? " (\(hidden) not shown)" : "")\n")
+                    Standard.output.write(
+                        "\(file): INVALID, \(summary.invalidRows) of \(summary.rowsRead) rows have problems\(hidden > 0 ? " (\(hidden) not shown)" : "")\n"
+                    )
                 }
             } catch {
                 if error.code == .validation || error.code == .io {

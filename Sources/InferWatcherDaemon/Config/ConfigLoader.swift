@@ -61,15 +61,20 @@ public enum ConfigLoader {
         if let node = top.value("pipelines") {
             let pipelines = try reader.mapping(node, key: "pipelines")
             guard !pipelines.isEmpty else {
-                throw ConfigError(file: file, line: node.mark?.line, key: "pipelines", message: "needs at least one pipeline (or leave it out for the default)")
+                throw ConfigError(
+                    file: file, line: node.mark?.line, key: "pipelines",
+                    message: "needs at least one pipeline (or leave it out for the default)")
             }
             config.pipelines = []
             for (keyNode, value) in pipelines.pairs {
                 let name = keyNode.string ?? ""
                 guard let first = name.unicodeScalars.first, first.properties.isAlphabetic || ("0"..."9").contains(first),
-                    name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) })
+                    name.unicodeScalars.allSatisfy({
+                        $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0))
+                    })
                 else {
-                    throw ConfigError(file: file, line: keyNode.mark?.line, key: "pipelines",
+                    throw ConfigError(
+                        file: file, line: keyNode.mark?.line, key: "pipelines",
                         message: "pipeline name '\(name)' must start with a letter or digit and use only letters, digits, '_', '-', '.'")
                 }
                 config.pipelines.append(try pipeline(name: name, node: value, reader: reader))
@@ -123,19 +128,32 @@ public enum ConfigLoader {
         if let n = map.value("retries") {
             let retries = try reader.mapping(n, key: key("retries"))
             try reader.rejectUnknown(retries, allowed: ["attempts", "initial_backoff", "max_backoff"], context: key("retries"))
-            if let a = retries.value("attempts") { pipeline.retryAttempts = try reader.integer(a, key: key("retries.attempts"), in: 1...100) }
-            if let i = retries.value("initial_backoff") { pipeline.initialBackoff = try reader.span(i, key: key("retries.initial_backoff")) }
+            if let a = retries.value("attempts") {
+                pipeline.retryAttempts = try reader.integer(a, key: key("retries.attempts"), in: 1...100)
+            }
+            if let i = retries.value("initial_backoff") {
+                pipeline.initialBackoff = try reader.span(i, key: key("retries.initial_backoff"))
+            }
             if let m = retries.value("max_backoff") { pipeline.maxBackoff = try reader.span(m, key: key("retries.max_backoff")) }
             if pipeline.maxBackoff < pipeline.initialBackoff {
-                throw ConfigError(file: reader.file, line: n.mark?.line, key: key("retries"),
-                    message: "max_backoff (\(TimeSpan.format(pipeline.maxBackoff))) is shorter than initial_backoff (\(TimeSpan.format(pipeline.initialBackoff)))")
+                throw ConfigError(
+                    file: reader.file, line: n.mark?.line, key: key("retries"),
+                    message:
+                        "max_backoff (\(TimeSpan.format(pipeline.maxBackoff))) is shorter than initial_backoff (\(TimeSpan.format(pipeline.initialBackoff)))"
+                )
             }
         }
         if let n = map.value("sla") { pipeline.sla = try reader.span(n, key: key("sla")) }
-        if let n = map.value("duplicates") { pipeline.duplicates = try reader.choice(n, key: key("duplicates"), of: PipelineConfig.DuplicatePolicy.self) }
+        if let n = map.value("duplicates") {
+            pipeline.duplicates = try reader.choice(n, key: key("duplicates"), of: PipelineConfig.DuplicatePolicy.self)
+        }
         if let n = map.value("compression") { pipeline.compression = try reader.choice(n, key: key("compression"), of: Compression.self) }
-        if let n = map.value("retention_days") { pipeline.retentionDays = try reader.integer(n, key: key("retention_days"), in: 1...100_000) }
-        if let n = map.value("max_parallel_jobs") { pipeline.maxParallelJobs = try reader.integer(n, key: key("max_parallel_jobs"), in: 1...64) }
+        if let n = map.value("retention_days") {
+            pipeline.retentionDays = try reader.integer(n, key: key("retention_days"), in: 1...100_000)
+        }
+        if let n = map.value("max_parallel_jobs") {
+            pipeline.maxParallelJobs = try reader.integer(n, key: key("max_parallel_jobs"), in: 1...64)
+        }
         return pipeline
     }
 
@@ -144,7 +162,8 @@ public enum ConfigLoader {
         var spools: [String: String] = [:]
         for pipeline in config.pipelines {
             if let other = spools[pipeline.spool] {
-                throw ConfigError(file: file, line: nil, key: "pipelines.\(pipeline.name).spool",
+                throw ConfigError(
+                    file: file, line: nil, key: "pipelines.\(pipeline.name).spool",
                     message: "'\(pipeline.spool)' is also pipeline '\(other)''s spool; each pipeline needs its own")
             }
             spools[pipeline.spool] = pipeline.name

@@ -141,16 +141,19 @@ struct JobExecutor: Sendable {
         let duration = clock.now.unixSeconds - started
         log.info(
             "job succeeded: \(report.rowsPredicted) predicted, \(report.rowsRejected) rejected",
-            metadata: .event(.jobSucceeded, [
-                "iw.archive": "\(folder)", "iw.rows": "\(report.rowsRead)", "iw.duration_ms": "\(Int(duration * 1000))",
-            ]))
+            metadata: .event(
+                .jobSucceeded,
+                [
+                    "iw.archive": "\(folder)", "iw.rows": "\(report.rowsRead)", "iw.duration_ms": "\(Int(duration * 1000))",
+                ]))
         return .archived(folder: folder, report: report)
     }
 
     /// A validation failure: the input moves to `failed/` with `<name>.error.json` and `.error.txt`.
     private func quarantineInvalid(_ file: ClaimedFile, jobID: String, error: PredictionError, log: Logger) -> JobOutcome {
         // Name the file as the user dropped it, not by its processing/ name.
-        let reason = error.issue.map { Self.describe($0, input: file.originalName) }
+        let reason =
+            error.issue.map { Self.describe($0, input: file.originalName) }
             ?? error.description.split(separator: file.path, omittingEmptySubsequences: false).joined(separator: file.originalName)
         do {
             let path = try moveToFailed(file, jobID: jobID, reason: reason, issue: error.issue, attempts: file.attempts + 1)
@@ -172,7 +175,9 @@ struct JobExecutor: Sendable {
             do { try ledger.record(attempt, for: file) } catch {
                 log.warning("could not record the failed attempt; a restart would count it again: \(error)")
             }
-            log.warning("job attempt \(attempt) of \(pipeline.retryAttempts) failed, retrying in \(TimeSpan.format(wait)): \(reason)", metadata: .event(.jobFailed))
+            log.warning(
+                "job attempt \(attempt) of \(pipeline.retryAttempts) failed, retrying in \(TimeSpan.format(wait)): \(reason)",
+                metadata: .event(.jobFailed))
             return .retryLater(reason: reason, retryAt: clock.now + wait)
         }
         let final = transient ? "gave up after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(reason)" : reason
@@ -301,7 +306,8 @@ enum RFC3339 {
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         let millis = Int32((unix - unix.rounded(.down)) * 1000)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(millis, 3))Z"
+        return
+            "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(millis, 3))Z"
     }
 }
 

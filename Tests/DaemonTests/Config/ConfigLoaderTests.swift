@@ -72,18 +72,32 @@ struct ConfigLoaderTests {
         #expect(config.pipelines[1].archive == "/var/lib/inferwatcher/archive/fraud")
     }
 
-    @Test("errors name the file, line, key and value", arguments: [
-        ("pipelines:\n  default:\n    treshold: 0.5\n", "c.yaml:3: treshold: unknown key in pipeline 'default'"),
-        ("pipelines:\n  default:\n    threshold: high\n", "c.yaml:3: pipelines.default.threshold: 'high' is not a number from 0.0 to 1.0"),
-        ("pipelines:\n  default:\n    settle: soon\n", "c.yaml:3: pipelines.default.settle: 'soon' is not a time span"),
-        ("pipelines:\n  default:\n    compression: lz4\n", "c.yaml:3: pipelines.default.compression: 'lz4' is not one of none, gzip, zstd"),
-        ("pipelines:\n  default:\n    spool: relative/path\n", "c.yaml:3: pipelines.default.spool: 'relative/path' must be an absolute path"),
-        ("pipelines:\n  default:\n    validation:\n      policy: loose\n", "c.yaml:4: pipelines.default.validation.policy: 'loose' is not one of strict, lenient"),
-        ("pipelines:\n  default:\n    schedule: \"every tuesday\"\n", "c.yaml:3: pipelines.default.schedule: unknown word \"every\""),
-        ("statedir: /x\n", "c.yaml:1: statedir: unknown key in top level"),
-        ("pipelines: [a, b\n", "c.yaml:"),
-        ("pipelines:\n  a:\n    spool: /s\n  b:\n    spool: /s\n", "pipelines.b.spool: '/s' is also pipeline 'a''s spool"),
-    ])
+    @Test(
+        "errors name the file, line, key and value",
+        arguments: [
+            ("pipelines:\n  default:\n    treshold: 0.5\n", "c.yaml:3: treshold: unknown key in pipeline 'default'"),
+            (
+                "pipelines:\n  default:\n    threshold: high\n",
+                "c.yaml:3: pipelines.default.threshold: 'high' is not a number from 0.0 to 1.0"
+            ),
+            ("pipelines:\n  default:\n    settle: soon\n", "c.yaml:3: pipelines.default.settle: 'soon' is not a time span"),
+            (
+                "pipelines:\n  default:\n    compression: lz4\n",
+                "c.yaml:3: pipelines.default.compression: 'lz4' is not one of none, gzip, zstd"
+            ),
+            (
+                "pipelines:\n  default:\n    spool: relative/path\n",
+                "c.yaml:3: pipelines.default.spool: 'relative/path' must be an absolute path"
+            ),
+            (
+                "pipelines:\n  default:\n    validation:\n      policy: loose\n",
+                "c.yaml:4: pipelines.default.validation.policy: 'loose' is not one of strict, lenient"
+            ),
+            ("pipelines:\n  default:\n    schedule: \"every tuesday\"\n", "c.yaml:3: pipelines.default.schedule: unknown word \"every\""),
+            ("statedir: /x\n", "c.yaml:1: statedir: unknown key in top level"),
+            ("pipelines: [a, b\n", "c.yaml:"),
+            ("pipelines:\n  a:\n    spool: /s\n  b:\n    spool: /s\n", "pipelines.b.spool: '/s' is also pipeline 'a''s spool"),
+        ])
     func errors(yaml: String, expected: String) {
         #expect {
             try ConfigLoader.parse(yaml, file: "c.yaml")

@@ -7,9 +7,11 @@ import Testing
 @testable import InferWatcherDaemon
 
 /// Polls `condition` every 5 ms of real time until it holds or `seconds` pass; never sleeps and
-/// hopes.
+/// hopes. The default is generous because other suites in the same process may hold both of the
+/// cooperative pool's threads (2 cores) with long synchronous tests for 20 s or so; it costs
+/// nothing when the condition holds in time.
 @discardableResult
-func eventually(_ what: String, within seconds: Double = 10, _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(_ what: String, within seconds: Double = 90, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }
@@ -137,7 +139,9 @@ final class InProcessDaemon: @unchecked Sendable {
     func configure(pipelines: [String: String] = ["default": ""], stopTimeout: String = "30s") throws {
         var yaml = "state_dir: \(state)\nstop_timeout: \(stopTimeout)\npipelines:\n"
         for (name, settings) in pipelines.sorted(by: { $0.key < $1.key }) {
-            var keys = [("spool", spool(name)), ("archive", archive(name)), ("model", Self.model), ("settle", "2s"), ("compression", "none")]
+            var keys = [
+                ("spool", spool(name)), ("archive", archive(name)), ("model", Self.model), ("settle", "2s"), ("compression", "none"),
+            ]
             for line in settings.split(separator: "\n") {
                 let (key, value) = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }.pair
                 if let index = keys.firstIndex(where: { $0.0 == key }) { keys[index].1 = value } else { keys.append((key, value)) }
@@ -218,9 +222,11 @@ final class InProcessDaemon: @unchecked Sendable {
 
     /// Sample CSV text in the engine's input shape.
     static func sampleCSV(rows: Int) -> String {
-        var text = "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference\n"
+        var text =
+            "user_id,age,income,credit_score,num_purchases,account_age_days,avg_transaction,num_returns,is_premium,region,category_preference\n"
         for id in 1...rows {
-            text += "\(id),\(18 + id % 60),\(20000 + id * 37 % 130_000),\(300 + id % 550),\(id % 50),\(1 + id % 3649),\(10 + id % 490).5,\(id % 10),\(id % 2),\(1 + id % 4),\(1 + id % 9)\n"
+            text +=
+                "\(id),\(18 + id % 60),\(20000 + id * 37 % 130_000),\(300 + id % 550),\(id % 50),\(1 + id % 3649),\(10 + id % 490).5,\(id % 10),\(id % 2),\(1 + id % 4),\(1 + id % 9)\n"
         }
         return text
     }

@@ -39,7 +39,9 @@ struct CSVOutputBufferTests {
                 buffer.append(UInt8(ascii: "<"))
                 source.withUnsafeBufferPointer { buffer.append(UnsafeBufferPointer(rebasing: $0[offset..<offset + length])) }
                 buffer.append(UInt8(ascii: ">"))
-                #expect(buffer.bytes == [UInt8(ascii: "<")] + source[offset..<offset + length] + [UInt8(ascii: ">")], "offset \(offset), length \(length)")
+                #expect(
+                    buffer.bytes == [UInt8(ascii: "<")] + source[offset..<offset + length] + [UInt8(ascii: ">")],
+                    "offset \(offset), length \(length)")
             }
         }
     }

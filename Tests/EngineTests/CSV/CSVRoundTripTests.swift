@@ -37,10 +37,11 @@ struct CSVRoundTripTests {
         let rows = Int(generator.next() % 300) + 1
         var table: [[String]] = []
         for _ in 0...rows {
-            table.append((0..<columns).map { _ in
-                let length = Int(generator.next() % 8)
-                return (0..<length).map { _ in Self.alphabet[Int(generator.next() % UInt64(Self.alphabet.count))] }.joined()
-            })
+            table.append(
+                (0..<columns).map { _ in
+                    let length = Int(generator.next() % 8)
+                    return (0..<length).map { _ in Self.alphabet[Int(generator.next() % UInt64(Self.alphabet.count))] }.joined()
+                })
         }
         var buffer = CSVOutputBuffer()
         for row in table {

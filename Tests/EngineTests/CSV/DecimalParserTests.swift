@@ -131,7 +131,8 @@ struct DecimalParserTests {
             "4.4501477170144023e-308", "4.4501477170144022e-308", "2.2250738585072e-308",
             "1.00000000000000011102230246251565404236316680908203125", "1.0000000000000001110223024625156540423",
             "1.00000000000000011102230246251565404236316680908203124", "0.500000000000000166533453693773481063544750213623046875",
-            "3.518437208883201171875e13", "62.5364939768271845828", "8.10109172351e-10", "1.50000000000000011102230246251565404236316680908203125",
+            "3.518437208883201171875e13", "62.5364939768271845828", "8.10109172351e-10",
+            "1.50000000000000011102230246251565404236316680908203125",
             "1090544144181609348671888949248", "1090544144181609348835077142190", "4503599627370496.5",
             "4503599627370497.5", "9223372036854775807", "9223372036854775808", "0.000000000000000000000000000000001",
             "1e22", "1e-22", "9007199254740992e22", "9007199254740993e-22", "123456789012345678901234567890e-40",
@@ -238,7 +239,9 @@ struct DecimalParserTests {
             .greatestFiniteMagnitude, .leastNormalMagnitude, .leastNormalMagnitude.nextDown,
             .leastNonzeroMagnitude, 1, 1.0.nextDown, 9007199254740992, 0.1, 1e23, 1e-300, .leastNonzeroMagnitude * 3,
         ]
-        for exponent in stride(from: -1074, through: 1023, by: 37) { special.append(Double(sign: .plus, exponent: exponent, significand: 1)) }
+        for exponent in stride(from: -1074, through: 1023, by: 37) {
+            special.append(Double(sign: .plus, exponent: exponent, significand: 1))
+        }
         let result = compareWithStrtod(200_000, seed: 4) { generator, text in
             var value: Double
             if generator.next() % 8 == 0 {
@@ -542,7 +545,8 @@ private func referenceParse(_ raw: [UInt8]) -> ParsedNumber {
         if skipDigits() == 0 { return .notANumber }
     }
     guard i == bytes.count else { return .notANumber }
-    return .number((bytes + [0]).withUnsafeBufferPointer { buffer in
-        buffer.withMemoryRebound(to: CChar.self) { strtod($0.baseAddress!, nil) }
-    })
+    return .number(
+        (bytes + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { strtod($0.baseAddress!, nil) }
+        })
 }

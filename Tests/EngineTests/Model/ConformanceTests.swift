@@ -145,7 +145,9 @@ enum Oracle {
     }
 
     /// Scores `input` with onnxruntime; returns the output values and shape.
-    static func predict(model: String, input: [Float], rows: Int, columns: Int, folder: TemporaryFolder) throws -> (values: [Float], shape: [Int]) {
+    static func predict(
+        model: String, input: [Float], rows: Int, columns: Int, folder: TemporaryFolder
+    ) throws -> (values: [Float], shape: [Int]) {
         let inPath = folder.path + "/in.f32"
         let outPath = folder.path + "/out.f32"
         try input.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: inPath))
@@ -181,7 +183,9 @@ struct ConformanceTests {
         #expect(model.outputWidth == fixture.outputWidth)
 
         let columns = Array(fixture.columns.prefix(fixture.features))
-        #expect(columns.count == fixture.features, "\(fixture.name): the manifest names \(fixture.columns.count) columns for \(fixture.features) features")
+        #expect(
+            columns.count == fixture.features,
+            "\(fixture.name): the manifest names \(fixture.columns.count) columns for \(fixture.features) features")
         let seed = fixture.name.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 }
         let input = try SampleColumns.rows(Self.rowCount, columns: columns, seed: seed)
         let ours = try input.withUnsafeBufferPointer { try model.predict($0, rows: Self.rowCount) }
@@ -190,7 +194,8 @@ struct ConformanceTests {
         let reference = try Oracle.predict(model: fixture.path, input: input, rows: Self.rowCount, columns: columns.count, folder: folder)
         let ourShape = model.outputRank == 1 ? [Self.rowCount] : [Self.rowCount, model.outputWidth]
         #expect(reference.shape == ourShape, "\(fixture.name): onnxruntime's output shape \(reference.shape) differs from ours \(ourShape)")
-        try #require(reference.values.count == ours.count, "\(fixture.name): \(reference.values.count) reference values, \(ours.count) ours")
+        try #require(
+            reference.values.count == ours.count, "\(fixture.name): \(reference.values.count) reference values, \(ours.count) ours")
 
         // 1e-5 absolute for every fixture (the regression fixture's values stay within ±3, where
         // float32 spacing is ~2e-7; see make_models.py).
@@ -205,7 +210,9 @@ struct ConformanceTests {
         }
         let row = worst.index / max(model.outputWidth, 1)
         let features = input[(row * columns.count)..<((row + 1) * columns.count)].map { String($0) }.joined(separator: ", ")
-        print("conformance \(fixture.name): max |ours − onnxruntime| = \(worst.difference) (tolerance \(tolerance)) over \(Self.rowCount) rows")
+        print(
+            "conformance \(fixture.name): max |ours − onnxruntime| = \(worst.difference) (tolerance \(tolerance)) over \(Self.rowCount) rows"
+        )
         #expect(
             worst.difference <= tolerance,
             "\(fixture.name): difference \(worst.difference) exceeds \(tolerance) at row \(row) (ours \(ours[worst.index]), onnxruntime \(reference.values[worst.index])); features [\(features)]"
@@ -215,7 +222,8 @@ struct ConformanceTests {
     @Test("Error fixtures fail to load with the expected code", arguments: ConformanceFixture.failing)
     func rejectsErrorFixture(_ fixture: ConformanceFixture) throws {
         let expectedText = try #require(fixture.expectedError, "\(fixture.name) is an error fixture without expected_error")
-        let code = try #require(Self.code(for: expectedText), "no error code known for '\(expectedText)'; extend ConformanceTests.code(for:)")
+        let code = try #require(
+            Self.code(for: expectedText), "no error code known for '\(expectedText)'; extend ConformanceTests.code(for:)")
         do {
             _ = try ONNXModel.load(path: fixture.path)
             Issue.record("\(fixture.name) loaded, but should fail with \(code): \(expectedText)")

@@ -188,7 +188,8 @@ struct ElementwiseOperatorTests {
     @Test("Clip: attributes before opset 11, optional inputs since")
     func clip() throws {
         let x = floats([-5, -1, 0, 1, 5], [5])
-        #expect(try runSingle("Clip", opset: 10, attributes: [Attr.float("min", -1), Attr.float("max", 2)], x).floats == [-1, -1, 0, 1, 2])
+        #expect(
+            try runSingle("Clip", opset: 10, attributes: [Attr.float("min", -1), Attr.float("max", 2)], x).floats == [-1, -1, 0, 1, 2])
         #expect(try runSingle("Clip", opset: 13, x, floats([-2], []), floats([3], [])).floats == [-2, -1, 0, 1, 3])
         #expect(try runSingle("Clip", opset: 13, x, nil, floats([0], [])).floats == [-5, -1, 0, 0, 0])
         #expect(try runSingle("Clip", opset: 13, x, floats([0], [])).floats == [0, 0, 0, 1, 5])

@@ -139,12 +139,13 @@ struct ExternalDataTests {
         #expect(pastEndError.message.contains("holds only 8 bytes"))
 
         var badOffset = Self.externalModel(weights: "w.bin")
-        badOffset.initializers[0].externalData.append({
-            var entry = Onnx_StringStringEntryProto()
-            entry.key = "offset"
-            entry.value = "-3"
-            return entry
-        }())
+        badOffset.initializers[0].externalData.append(
+            {
+                var entry = Onnx_StringStringEntryProto()
+                entry.key = "offset"
+                entry.value = "-3"
+                return entry
+            }())
         let badOffsetError = try #require(modelError { _ = try ONNXModel.load(path: try badOffset.write(to: folder, name: "bad.onnx")) })
         #expect(badOffsetError.code == .externalData)
     }

@@ -118,7 +118,8 @@ struct NormalizationOperatorTests {
         #expect(try runSingle("ReduceSum", opset: 13, x, ints([1])).floats == [2, 3])
         #expect(try runSingle("ReduceSum", opset: 11, attributes: [Attr.ints("axes", [0])], x).floats == [5, 3, -3])
         #expect(try runSingle("ReduceMax", opset: 17, attributes: [Attr.ints("axes", [-1])], x).floats == [3, 5])
-        #expect(try runSingle("ReduceMin", opset: 17, attributes: [Attr.ints("axes", [0]), Attr.int("keepdims", 0)], x).floats == [1, -2, -6])
+        #expect(
+            try runSingle("ReduceMin", opset: 17, attributes: [Attr.ints("axes", [0]), Attr.int("keepdims", 0)], x).floats == [1, -2, -6])
         let norms: [Float] = [Float(14.0.squareRoot()), Float(77.0.squareRoot())]
         #expect(close(try runSingle("ReduceL2", opset: 17, attributes: [Attr.ints("axes", [1])], x).floats, norms))
         #expect(try runSingle("ReduceSum", opset: 13, ints([1, 2, 3]), ints([0])).ints == [6])

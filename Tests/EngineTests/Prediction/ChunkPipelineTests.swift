@@ -37,18 +37,22 @@ struct ChunkPipelineTests {
     func stopMidRun() throws {
         let folder = try TemporaryFolder()
         let input = folder.file("in.csv", SampleRows.csv(rows: 20_000))
-        let predictor = try BatchPredictor(modelPath: Fixtures.model("mlp_legacy"), options: testOptions {
-            $0.threads = 2
-            $0.chunkBytes = 4096
-        })
+        let predictor = try BatchPredictor(
+            modelPath: Fixtures.model("mlp_legacy"),
+            options: testOptions {
+                $0.threads = 2
+                $0.chunkBytes = 4096
+            })
         let calls = Mutex(0)
         do {
-            try predictor.predictCSV(input: input, output: "\(folder.path)/out.csv", shouldStop: {
-                calls.withLock { count in
-                    count += 1
-                    return count > 2
-                }
-            })
+            try predictor.predictCSV(
+                input: input, output: "\(folder.path)/out.csv",
+                shouldStop: {
+                    calls.withLock { count in
+                        count += 1
+                        return count > 2
+                    }
+                })
             Issue.record("the run was not stopped")
         } catch {
             #expect(error.code == .cancelled)

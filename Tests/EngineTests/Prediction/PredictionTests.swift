@@ -9,7 +9,8 @@ struct PredictionTests {
     func binaryFormat() throws {
         let folder = try TemporaryFolder()
         let header = "user_id," + Fixtures.featureColumns.joined(separator: ",")
-        let input = folder.file("in.csv", "\u{FEFF}\(header)\r\n7,30,50000,600,10,100,55.50,1,0,2,3\r\n\"8\", 41 ,+7.5e4,700,1,20,1E2,0,1,4,9")
+        let input = folder.file(
+            "in.csv", "\u{FEFF}\(header)\r\n7,30,50000,600,10,100,55.50,1,0,2,3\r\n\"8\", 41 ,+7.5e4,700,1,20,1E2,0,1,4,9")
         let predictor = try BatchPredictor(modelPath: Fixtures.model("mlp_legacy"), options: testOptions { $0.includeFeatures = true })
         let report = try predictor.predictCSV(input: input, output: "\(folder.path)/out.csv")
         let lines = try #require(folder.read("out.csv")).split(separator: "\n", omittingEmptySubsequences: false)
@@ -27,7 +28,8 @@ struct PredictionTests {
         #expect(lines[2].hasSuffix(", 41 ,+7.5e4,700,1,20,1E2,0,1,4,9"))
         #expect(report.rowsPredicted == 2)
         // The in-memory API gives the same score.
-        let row: [String: Double] = Dictionary(uniqueKeysWithValues: zip(Fixtures.featureColumns, [30, 50000, 600, 10, 100, 55.5, 1, 0, 2, 3]))
+        let row: [String: Double] = Dictionary(
+            uniqueKeysWithValues: zip(Fixtures.featureColumns, [30, 50000, 600, 10, 100, 55.5, 1, 0, 2, 3]))
         let direct = try predictor.predict(rows: [row])
         var formatted = CSVOutputBuffer()
         formatted.append(sixDecimals: direct[0].score!)
@@ -41,9 +43,10 @@ struct PredictionTests {
         let ordered = SampleRows.csv(rows: 300, seed: 3)
         let lines = ordered.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let permutation = [5, 0, 10, 3, 1, 8, 2, 9, 4, 7, 6]
-        let shuffled = lines.enumerated().map { index, fields in
-            (permutation.map { fields[$0] } + [index == 0 ? "extra" : "x\(index)"]).joined(separator: ",")
-        }.joined(separator: "\n") + "\n"
+        let shuffled =
+            lines.enumerated().map { index, fields in
+                (permutation.map { fields[$0] } + [index == 0 ? "extra" : "x\(index)"]).joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
         let a = folder.file("a.csv", ordered)
         let b = folder.file("b.csv", shuffled)
         let predictor = try BatchPredictor(modelPath: Fixtures.model("mlp_legacy"), options: testOptions { $0.includeFeatures = true })
@@ -62,12 +65,14 @@ struct PredictionTests {
         let folder = try TemporaryFolder()
         let input = folder.file("in.csv", SampleRows.csv(rows: 20_000, seed: 9))
         func run(threads: Int, batch: Int, chunk: Int) throws -> (String, String) {
-            let predictor = try BatchPredictor(modelPath: Fixtures.model("mlp_legacy"), options: testOptions {
-                $0.threads = threads
-                $0.batchSize = batch
-                $0.chunkBytes = chunk
-                $0.includeFeatures = true
-            })
+            let predictor = try BatchPredictor(
+                modelPath: Fixtures.model("mlp_legacy"),
+                options: testOptions {
+                    $0.threads = threads
+                    $0.batchSize = batch
+                    $0.chunkBytes = chunk
+                    $0.includeFeatures = true
+                })
             let report = try predictor.predictCSV(input: input, output: "\(folder.path)/out.csv")
             #expect(report.rowsPredicted == 20_000)
             return (folder.read("out.csv")!, report.text())
@@ -101,11 +106,13 @@ struct PredictionTests {
         let text = SampleRows.csv(rows: 3_000, seed: 4)
         let input = folder.file("in.csv", text)
         func report(hashing: Bool) throws -> PredictionReport {
-            let predictor = try BatchPredictor(modelPath: Fixtures.model("mlp_legacy"), options: testOptions {
-                $0.threads = threads
-                $0.chunkBytes = 16 << 10  // several chunks
-                $0.hashInput = hashing
-            })
+            let predictor = try BatchPredictor(
+                modelPath: Fixtures.model("mlp_legacy"),
+                options: testOptions {
+                    $0.threads = threads
+                    $0.chunkBytes = 16 << 10  // several chunks
+                    $0.hashInput = hashing
+                })
             return try predictor.predictCSV(input: input, output: "\(folder.path)/out.csv")
         }
         let hashed = try report(hashing: true)
@@ -195,7 +202,8 @@ struct PredictionTests {
 
     @Test("two-class softmax: the score is class 1's probability")
     func twoClass() throws {
-        let predictor = try BatchPredictor(modelPath: Fixtures.model("two_class"), options: testOptions { $0.features = Fixtures.featureColumns })
+        let predictor = try BatchPredictor(
+            modelPath: Fixtures.model("two_class"), options: testOptions { $0.features = Fixtures.featureColumns })
         #expect(predictor.schema.kind == .twoClass)
         let row = Dictionary(uniqueKeysWithValues: zip(Fixtures.featureColumns, [40.0, 90000, 700, 5, 400, 80, 1, 1, 2, 3]))
         let prediction = try #require(try predictor.predict(rows: [row]).first)
@@ -223,7 +231,8 @@ struct PredictionTests {
         let folder = try TemporaryFolder()
         let input = folder.file("in.csv", SampleRows.csv(rows: 10))
         let byOrder = try BatchPredictor(modelPath: Fixtures.model("batchnorm"), options: testOptions())
-        let named = try BatchPredictor(modelPath: Fixtures.model("batchnorm"), options: testOptions { $0.features = Fixtures.featureColumns })
+        let named = try BatchPredictor(
+            modelPath: Fixtures.model("batchnorm"), options: testOptions { $0.features = Fixtures.featureColumns })
         try byOrder.predictCSV(input: input, output: "\(folder.path)/a.csv")
         try named.predictCSV(input: input, output: "\(folder.path)/b.csv")
         #expect(folder.read("a.csv") == folder.read("b.csv"))

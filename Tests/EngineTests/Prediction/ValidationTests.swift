@@ -22,7 +22,10 @@ struct ValidationTests {
 
     @Test("an empty feature, NaN, infinity and out-of-range values")
     func badNumbers() throws {
-        let cases: [(String, ValidationIssue.Rule)] = [("", .emptyValue), ("  ", .emptyValue), ("NaN", .nonFinite), ("-inf", .nonFinite), ("1e39", .outOfRange), ("1e999", .outOfRange)]
+        let cases: [(String, ValidationIssue.Rule)] = [
+            ("", .emptyValue), ("  ", .emptyValue), ("NaN", .nonFinite), ("-inf", .nonFinite), ("1e39", .outOfRange),
+            ("1e999", .outOfRange),
+        ]
         for (value, rule) in cases {
             let (found, _) = try issue(for: "\(header)\n\(good)\n\(good)\n3,30,\(value),600,10,100,55.5,1,0,2,3\n")
             let issue = try #require(found, "value '\(value)'")
@@ -133,11 +136,13 @@ struct ValidationTests {
         let model = try graph.write(to: folder)
         // Line 4 is plain (the fast path), line 6 quoted (the general path); both give NaN.
         let input = folder.file("in.csv", "id,a,b\n1,5,1\n2,2,2\n3,1,5\n4,9,0\n\"5\",\"0\",7\n6,3,1\n")
-        let lenient = try BatchPredictor(modelPath: model, options: testOptions {
-            $0.idColumn = "id"
-            $0.features = ["a", "b"]
-            $0.policy = .lenient(maxRejectedFraction: 0.5)
-        })
+        let lenient = try BatchPredictor(
+            modelPath: model,
+            options: testOptions {
+                $0.idColumn = "id"
+                $0.features = ["a", "b"]
+                $0.policy = .lenient(maxRejectedFraction: 0.5)
+            })
         let report = try lenient.predictCSV(input: input, output: "\(folder.path)/out.csv")
         #expect(report.rowsRead == 6 && report.rowsPredicted == 4 && report.rowsRejected == 2)
         let predicted = try #require(folder.read("out.csv")).split(separator: "\n").dropFirst().map { $0.prefix(while: { $0 != "," }) }
@@ -146,10 +151,12 @@ struct ValidationTests {
         #expect(rejected.map { $0.prefix(while: { $0 != "," }) } == ["4", "6"])
         #expect(rejected.allSatisfy { $0.contains(ValidationIssue.Rule.modelOutputNotFinite.name) && $0.contains("nan") })
 
-        let strict = try BatchPredictor(modelPath: model, options: testOptions {
-            $0.idColumn = "id"
-            $0.features = ["a", "b"]
-        })
+        let strict = try BatchPredictor(
+            modelPath: model,
+            options: testOptions {
+                $0.idColumn = "id"
+                $0.features = ["a", "b"]
+            })
         #expect {
             try strict.predictCSV(input: input, output: "\(folder.path)/strict.csv")
         } throws: { error in
@@ -184,7 +191,10 @@ struct ValidationTests {
         #expect(lines.first == "line,column,column_name,rule,reason,record")
         #expect(lines.count == 5)
         #expect(lines.dropFirst().map { Int($0.prefix(while: { $0 != "," }))! } == badLines)
-        #expect(lines[1] == "101,4,credit_score,not-a-number,\"column 'credit_score' value \"\"bad\"\" is not a number\",\"100,30,50000,bad,10,100,55.5,1,0,2,3\"")
+        #expect(
+            lines[1]
+                == "101,4,credit_score,not-a-number,\"column 'credit_score' value \"\"bad\"\" is not a number\",\"100,30,50000,bad,10,100,55.5,1,0,2,3\""
+        )
         #expect(folder.read("out.csv")!.split(separator: "\n").count == 397)
         #expect(report.json().contains("\"counts_add_up\": true"))
 

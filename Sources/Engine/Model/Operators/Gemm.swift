@@ -80,13 +80,16 @@ struct GemmKernel: OperatorKernel {
             )
         }
         guard m > 0, n > 0 else { return [Tensor(shape: [m, n], floats: [])] }
-        let bias = beta == 0 ? nil : try inputs.optional(2).map { (c: Tensor) throws(OperatorError) -> Tensor in
-            guard c.elementType == .float else { throw .invalid("C must be float") }
-            guard try Broadcast.shape(c.shape, [m, n]) == [m, n] else {
-                throw .shape("C of shape \(c.shape.shapeText) does not broadcast to [\(m), \(n)]")
+        let bias =
+            beta == 0
+            ? nil
+            : try inputs.optional(2).map { (c: Tensor) throws(OperatorError) -> Tensor in
+                guard c.elementType == .float else { throw .invalid("C must be float") }
+                guard try Broadcast.shape(c.shape, [m, n]) == [m, n] else {
+                    throw .shape("C of shape \(c.shape.shapeText) does not broadcast to [\(m), \(n)]")
+                }
+                return c
             }
-            return c
-        }
         let output = [Float](unsafeUninitializedCapacity: m * n) { out, initialized in
             initialized = m * n
             // The usual dense layer: the small-GEMM kernels start each chain from the bias and

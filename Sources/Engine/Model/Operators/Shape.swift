@@ -11,7 +11,9 @@ struct ReshapeKernel: OperatorKernel {
             switch dimension {
             case 0 where !allowZero:
                 guard axis < x.rank else {
-                    throw .shape("target shape \(requested.shapeText) copies dimension \(axis) from input \(x.shape.shapeText), which has no such axis")
+                    throw .shape(
+                        "target shape \(requested.shapeText) copies dimension \(axis) from input \(x.shape.shapeText), which has no such axis"
+                    )
                 }
                 shape[axis] = x.shape[axis]
             case -1:
