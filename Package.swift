@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: [
         // libsystemd (libsystemd-dev): sd_notify and the native journal.
@@ -39,6 +40,12 @@ let package = Package(
         // glibc's <malloc.h> (mallopt, malloc_trim): part of libc, nothing to link.
         .systemLibrary(name: "CMalloc"),
         .target(name: "Checksum", dependencies: ["CLibCrypto"]),
+        // The one file layer of the engine, the archive and the daemon, on swift-system.
+        .target(name: "CFiles"),
+        .target(
+            name: "Files",
+            dependencies: ["CFiles", "Checksum", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         // The one JSON writer: ordered keys, explicit nulls, for every JSON file we write.
         .target(name: "OrderedJSON"),
         // Small deterministic SGEMM for the skinny dense layers of tabular models (AVX-512F or
@@ -50,11 +57,12 @@ let package = Package(
             dependencies: [
                 "CKernels",
                 "Checksum",
+                "Files",
                 "OrderedJSON",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        .target(name: "Archive", dependencies: ["Checksum", "OrderedJSON", "CZstd", "CZlib"]),
+        .target(name: "Archive", dependencies: ["Checksum", "Files", "OrderedJSON", "CZstd", "CZlib"]),
         // systemd calendar events (OnCalendar=) and the tz database: Glibc only.
         .target(name: "SystemdCalendar"),
         // sd_notify and the native journal: the only importer of CSystemd.
@@ -70,6 +78,7 @@ let package = Package(
                 "Archive",
                 "Checksum",
                 "CMalloc",
+                "Files",
                 "OrderedJSON",
                 "SystemdCalendar",
                 .product(name: "Yams", package: "Yams"),
@@ -84,6 +93,7 @@ let package = Package(
             dependencies: [
                 "Engine",
                 "Archive",
+                "Files",
                 "InferWatcherDaemon",
                 "SystemdSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -91,9 +101,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Checksum", "CKernels"], exclude: ["Fixtures"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Checksum"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Files", "Checksum", "CKernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Files", "Checksum"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
+        .testTarget(name: "FilesTests", dependencies: ["Files", "Checksum"]),
         .testTarget(name: "SystemdCalendarTests", dependencies: ["SystemdCalendar"]),
         .testTarget(name: "SystemdSupportTests", dependencies: ["SystemdSupport"]),
         .testTarget(

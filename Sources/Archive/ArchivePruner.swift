@@ -1,3 +1,5 @@
+public import Files
+
 /// A dated archive folder that a prune removed (or, in a dry run, would remove).
 public struct PrunedFolder: Sendable, Hashable {
     /// The folder's path, `<root>/<YYYY-MM-DD>`.
@@ -19,7 +21,7 @@ public struct PruneResult: Sendable {
     /// The folders removed (or that would be removed), oldest first.
     public let removed: [PrunedFolder]
     /// Folders that should have been removed but could not be; the others were still removed.
-    public let failures: [ArchiveError]
+    public let failures: [FileError]
 
     /// The total size of `removed`, in bytes.
     public var totalBytes: Int { removed.reduce(0) { $0 + $1.bytes } }
@@ -42,14 +44,14 @@ public enum ArchivePruner {
     ///   - olderThanDays: the retention in days (0 or more).
     ///   - now: the current Unix time in seconds; nil reads the clock.
     ///   - dryRun: when true, reports what would be removed and removes nothing.
-    /// - Throws: `ArchiveError` when `olderThanDays` is negative or `root` cannot be listed; failures on single
+    /// - Throws: `FileError` when `olderThanDays` is negative or `root` cannot be listed; failures on single
     ///   folders are reported in `PruneResult.failures` instead.
     public static func prune(
         root: String,
         olderThanDays: Int,
         now: Double? = nil,
         dryRun: Bool = false
-    ) throws(ArchiveError) -> PruneResult {
+    ) throws(FileError) -> PruneResult {
         guard olderThanDays >= 0 else {
             throw .invalid(
                 "retention of \(olderThanDays) days is negative",
@@ -64,12 +66,12 @@ public enum ArchivePruner {
         }
 
         var candidates: [(date: CalendarDate, path: String)] = []
-        var failures: [ArchiveError] = []
+        var failures: [FileError] = []
         for name in try FileTree.list(root) {
             let path = FileTree.join(root, name)
             if isPruningLeftover(name) {
                 if !dryRun {
-                    do throws(ArchiveError) { try FileTree.removeTree(path) } catch { failures.append(error) }
+                    do throws(FileError) { try FileTree.removeTree(path) } catch { failures.append(error) }
                 }
                 continue
             }
@@ -81,7 +83,7 @@ public enum ArchivePruner {
 
         var removed: [PrunedFolder] = []
         for candidate in candidates {
-            do throws(ArchiveError) {
+            do throws(FileError) {
                 let size = try FileTree.size(candidate.path)
                 if !dryRun { try remove(candidate.path, date: candidate.date, root: root) }
                 removed.append(
@@ -100,7 +102,7 @@ public enum ArchivePruner {
         return CalendarDate(folderName: String(name.dropFirst().dropLast(".pruning".count))) != nil
     }
 
-    private static func remove(_ path: String, date: CalendarDate, root: String) throws(ArchiveError) {
+    private static func remove(_ path: String, date: CalendarDate, root: String) throws(FileError) {
         let hidden = FileTree.join(root, ".\(date).pruning")
         try FileTree.removeTree(hidden)
         try FileTree.rename(path, to: hidden)

@@ -1,4 +1,5 @@
 import Checksum
+public import Files
 import Glibc
 
 /// Everything `ArchiveWriter` needs to file one finished job.
@@ -126,9 +127,9 @@ public struct ArchiveWriter: Sendable {
     ///
     /// On failure nothing is left in the archive (the staging folder is removed) and the request's outputs
     /// are still at their temporary paths, so the same request can be retried.
-    /// - Throws: `ArchiveError`; `isNoSpace` when the file system is full (worth retrying later),
+    /// - Throws: `FileError`; `isNoSpace` when the file system is full (worth retrying later),
     ///   `.invalid` for a bad request, others for I/O failures.
-    public func archive(_ request: JobArchiveRequest) throws(ArchiveError) -> ArchiveOutcome {
+    public func archive(_ request: JobArchiveRequest) throws(FileError) -> ArchiveOutcome {
         try validate(request)
         let final = folder(for: request)
         let dateFolder = FileTree.parent(of: final)
@@ -170,7 +171,7 @@ public struct ArchiveWriter: Sendable {
     /// Call it at start, before any job is archived: a staging folder in use would be deleted too.
     /// - Returns: the paths removed.
     @discardableResult
-    public static func removeAbandonedStaging(root: String) throws(ArchiveError) -> [String] {
+    public static func removeAbandonedStaging(root: String) throws(FileError) -> [String] {
         guard try FileTree.status(root) != nil else { return [] }
         var removed: [String] = []
         var rootChanged = false
@@ -207,7 +208,7 @@ public struct ArchiveWriter: Sendable {
         return "\(cut)-\(jobID)"
     }
 
-    private func validate(_ request: JobArchiveRequest) throws(ArchiveError) {
+    private func validate(_ request: JobArchiveRequest) throws(FileError) {
         guard JobID.isValid(request.jobID) else {
             throw .invalid(
                 "job id \"\(request.jobID)\" cannot name a folder",
@@ -238,7 +239,7 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Writes the input, outputs, documents and finally the manifest into `staging`, each fsynced.
-    private func fill(_ staging: String, with request: JobArchiveRequest) throws(ArchiveError) -> ArchiveManifest {
+    private func fill(_ staging: String, with request: JobArchiveRequest) throws(FileError) -> ArchiveManifest {
         let input = try OpenFile.openForReading(request.inputPath)
         let inputInfo = try input.status()
         guard FileTree.isRegularFile(inputInfo) else {
@@ -305,9 +306,9 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Hard-links an output into the staging folder (copying when links are impossible), fsyncs and hashes it.
-    private func place(output source: String, at destination: String, name: String) throws(ArchiveError) -> FileDigest {
+    private func place(output source: String, at destination: String, name: String) throws(FileError) -> FileDigest {
         guard let info = try FileTree.status(source) else {
-            throw ArchiveError(code: .notFound, message: "output \"\(name)\" does not exist", path: source)
+            throw FileError(code: .notFound, message: "output \"\(name)\" does not exist", path: source)
         }
         guard FileTree.isRegularFile(info) else {
             throw .invalid("output \"\(name)\" is not a regular file", path: source)

@@ -1,6 +1,7 @@
 import CZlib
 import CZstd
 import Checksum
+public import Files
 
 /// How the archived input is stored: as received, gzip (zlib, level 6) or zstd (level 3).
 public enum Compression: String, Sendable, CaseIterable {
@@ -40,7 +41,7 @@ enum InputStore {
         into output: OpenFile,
         compression: Compression,
         expectedSize: Int?
-    ) throws(ArchiveError) -> StoredInputDigests {
+    ) throws(FileError) -> StoredInputDigests {
         switch compression {
         case .none:
             let digest = try StreamCopy.copy(from: input, to: output)
@@ -56,15 +57,15 @@ enum InputStore {
         _ input: OpenFile,
         into output: OpenFile,
         expectedSize: Int?
-    ) throws(ArchiveError) -> StoredInputDigests {
+    ) throws(FileError) -> StoredInputDigests {
         guard let context = ZSTD_createCCtx() else {
-            throw ArchiveError(code: .compression, message: "zstd could not allocate a compression context")
+            throw FileError(code: .compression, message: "zstd could not allocate a compression context")
         }
         defer { ZSTD_freeCCtx(context) }
-        func check(_ result: Int, _ step: String) throws(ArchiveError) {
+        func check(_ result: Int, _ step: String) throws(FileError) {
             if ZSTD_isError(result) != 0 {
                 let reason = String(cString: ZSTD_getErrorName(result))
-                throw ArchiveError(
+                throw FileError(
                     code: .compression,
                     message: "zstd failed to \(step) while storing \(input.path): \(reason)",
                     path: output.path
@@ -85,7 +86,7 @@ enum InputStore {
         let original = SHA256()
         var originalSize = 0
 
-        try StreamCopy.forEachBlock(of: input) { block throws(ArchiveError) in
+        try StreamCopy.forEachBlock(of: input) { block throws(FileError) in
             original.update(block)
             originalSize += block.count
             var source = ZSTD_inBuffer(src: block.baseAddress, size: block.count, pos: 0)
@@ -109,14 +110,14 @@ enum InputStore {
         )
     }
 
-    private static func storeGzip(_ input: OpenFile, into output: OpenFile) throws(ArchiveError) -> StoredInputDigests {
+    private static func storeGzip(_ input: OpenFile, into output: OpenFile) throws(FileError) -> StoredInputDigests {
         // zlib keeps a pointer back to the z_stream and checks it on every call, so it must not move:
         // it lives on the heap rather than in a Swift variable that inout might copy.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         defer { stream.deallocate() }
         guard CZlib_deflateInitGzip(stream, gzipLevel) == Z_OK else {
-            throw ArchiveError(code: .compression, message: "zlib could not start a gzip stream", path: output.path)
+            throw FileError(code: .compression, message: "zlib could not start a gzip stream", path: output.path)
         }
         defer { deflateEnd(stream) }
 
@@ -128,14 +129,14 @@ enum InputStore {
         let original = SHA256()
         var originalSize = 0
 
-        func deflateAvailable(flush: Int32) throws(ArchiveError) -> Int32 {
+        func deflateAvailable(flush: Int32) throws(FileError) -> Int32 {
             var result: Int32
             repeat {
                 stream.pointee.next_out = outBase
                 stream.pointee.avail_out = UInt32(outCapacity)
                 result = deflate(stream, flush)
                 if result == Z_STREAM_ERROR {
-                    throw ArchiveError(
+                    throw FileError(
                         code: .compression,
                         message: "zlib failed to compress \(input.path)",
                         path: output.path
@@ -147,7 +148,7 @@ enum InputStore {
             return result
         }
 
-        try StreamCopy.forEachBlock(of: input) { block throws(ArchiveError) in
+        try StreamCopy.forEachBlock(of: input) { block throws(FileError) in
             original.update(block)
             originalSize += block.count
             // zlib's next_in is not const-qualified, but deflate only reads through it.
@@ -174,7 +175,7 @@ final class DigestingWriter {
 
     init(_ file: OpenFile) { self.file = file }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
+    func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         guard bytes.count > 0 else { return }
         hasher.update(bytes)
         size += bytes.count

@@ -1,3 +1,4 @@
+public import Files
 import Glibc
 import Synchronization
 
@@ -19,8 +20,8 @@ public final class DuplicateIndex: Sendable {
     private let entries: Mutex<[String: String]>
 
     /// Loads (or creates) the index in `stateDirectory`, creating the folder if needed.
-    /// - Throws: `ArchiveError` when the folder or file cannot be created or read.
-    public init(stateDirectory: String) throws(ArchiveError) {
+    /// - Throws: `FileError` when the folder or file cannot be created or read.
+    public init(stateDirectory: String) throws(FileError) {
         try FileTree.makeDirectories(stateDirectory)
         path = FileTree.join(stateDirectory, Self.fileName)
         let isNew = try FileTree.status(path) == nil
@@ -70,10 +71,10 @@ public final class DuplicateIndex: Sendable {
 
     /// Records that content with this SHA-256 was archived in `folder`, unless it already was (first one wins).
     /// - Returns: true when the entry is new, false when the content was already recorded.
-    /// - Throws: `ArchiveError` (`isNoSpace` when the disk is full) if the line cannot be appended and fsynced;
+    /// - Throws: `FileError` (`isNoSpace` when the disk is full) if the line cannot be appended and fsynced;
     ///   the index is then unchanged, in memory and on disk.
     @discardableResult
-    public func record(_ sha256: String, folder: String) throws(ArchiveError) -> Bool {
+    public func record(_ sha256: String, folder: String) throws(FileError) -> Bool {
         let key = sha256.lowercased()
         guard key.utf8.count == 64, key.utf8.allSatisfy(Self.isHexDigit) else {
             throw .invalid("\"\(sha256)\" is not a SHA-256 (64 hex digits)", path: path)
@@ -82,11 +83,11 @@ public final class DuplicateIndex: Sendable {
             throw .invalid(
                 "folder \"\(folder)\" cannot be recorded: it is empty or holds a line break or NUL", path: path)
         }
-        return try entries.withLock { (entries) throws(ArchiveError) -> Bool in
+        return try entries.withLock { (entries) throws(FileError) -> Bool in
             if entries[key] != nil { return false }
             let file = try OpenFile.openForAppending(path)
             let sizeBefore = try Int(file.status().st_size)
-            do throws(ArchiveError) {
+            do throws(FileError) {
                 try file.write(Array("\(key) \(folder)\n".utf8))
                 try file.sync()
                 try file.close()

@@ -1,4 +1,5 @@
 import Archive
+import Files
 import Glibc
 import Testing
 
@@ -98,7 +99,7 @@ struct ArchivePrunerTests {
         let missing = try ArchivePruner.prune(root: archive.join("missing"), olderThanDays: 5, now: Self.now)
         #expect(missing.removed.isEmpty)
 
-        let error = #expect(throws: ArchiveError.self) {
+        let error = #expect(throws: FileError.self) {
             try ArchivePruner.prune(root: archive.path, olderThanDays: -1, now: Self.now)
         }
         #expect(error?.code == .invalid)

@@ -1,4 +1,5 @@
 import Archive
+import Files
 import FoundationEssentials
 import Glibc
 import Testing
@@ -248,7 +249,7 @@ struct ArchiveWriterTests {
         case "infinite time": job.request.finishedAt = .infinity
         default: Issue.record("unknown case \(label)")
         }
-        let error = #expect(throws: ArchiveError.self, "\(label)") {
+        let error = #expect(throws: FileError.self, "\(label)") {
             try ArchiveWriter(root: job.root).archive(job.request)
         }
         #expect(error?.code == .invalid, "\(label): \(String(describing: error))")
@@ -262,7 +263,7 @@ struct ArchiveWriterTests {
     func missingOutput() throws {
         var job = SampleJob(compression: .zstd)
         job.request.outputs["scores.csv"] = job.folder.join("does-not-exist.csv")
-        let error = #expect(throws: ArchiveError.self) { try ArchiveWriter(root: job.root).archive(job.request) }
+        let error = #expect(throws: FileError.self) { try ArchiveWriter(root: job.root).archive(job.request) }
         #expect(error?.code == .notFound)
         #expect(error?.description.contains("does-not-exist.csv") == true)
         #expect(Fixture.list("\(job.root)/\(job.expectedDateFolder)").isEmpty)
@@ -274,7 +275,7 @@ struct ArchiveWriterTests {
     func missingInput() {
         var job = SampleJob(compression: .gzip)
         job.request.inputPath = job.folder.join("gone.csv")
-        let error = #expect(throws: ArchiveError.self) { try ArchiveWriter(root: job.root).archive(job.request) }
+        let error = #expect(throws: FileError.self) { try ArchiveWriter(root: job.root).archive(job.request) }
         #expect(error?.code == .notFound)
         #expect(error?.path == job.folder.join("gone.csv"))
         #expect(error?.description.contains("No such file or directory") == true)

@@ -1,4 +1,5 @@
 import Archive
+import Files
 import Testing
 
 @Suite("DuplicateIndex")
@@ -71,10 +72,10 @@ struct DuplicateIndexTests {
     func invalidEntries() throws {
         let state = TemporaryFolder()
         let index = try DuplicateIndex(stateDirectory: state.path)
-        #expect(throws: ArchiveError.self) { try index.record("abc", folder: "/x") }
-        #expect(throws: ArchiveError.self) { try index.record(String(repeating: "g", count: 64), folder: "/x") }
-        #expect(throws: ArchiveError.self) { try index.record(a, folder: "/x\n\(b) /y") }
-        #expect(throws: ArchiveError.self) { try index.record(a, folder: "") }
+        #expect(throws: FileError.self) { try index.record("abc", folder: "/x") }
+        #expect(throws: FileError.self) { try index.record(String(repeating: "g", count: 64), folder: "/x") }
+        #expect(throws: FileError.self) { try index.record(a, folder: "/x\n\(b) /y") }
+        #expect(throws: FileError.self) { try index.record(a, folder: "") }
         #expect(index.count == 0)
         #expect(Fixture.read(index.path).isEmpty)
     }

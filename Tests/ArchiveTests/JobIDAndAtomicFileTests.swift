@@ -1,4 +1,5 @@
 import Archive
+import Files
 import Glibc
 import Testing
 
@@ -57,7 +58,7 @@ struct AtomicFileTests {
     @Test("names that are not plain file names are refused", arguments: ["", ".", "..", "a/b", ".hidden"])
     func badNames(name: String) {
         let folder = TemporaryFolder()
-        let error = #expect(throws: ArchiveError.self) { try AtomicFile.write([1], to: folder.path, name: name) }
+        let error = #expect(throws: FileError.self) { try AtomicFile.write([1], to: folder.path, name: name) }
         #expect(error?.code == .invalid)
         #expect(Fixture.list(folder.path).isEmpty)
     }
@@ -65,7 +66,7 @@ struct AtomicFileTests {
     @Test("a missing folder is reported as notFound with its path")
     func missingFolder() {
         let folder = TemporaryFolder()
-        let error = #expect(throws: ArchiveError.self) {
+        let error = #expect(throws: FileError.self) {
             try AtomicFile.write([1], to: folder.join("missing"), name: "x")
         }
         #expect(error?.code == .notFound)

@@ -1,4 +1,5 @@
 import Archive
+import Files
 import Glibc
 import Testing
 
@@ -30,7 +31,7 @@ final class SmallTmpfs {
 }
 
 // Without the right to mount (not root, or a container without CAP_SYS_ADMIN) these tests are skipped, and
-// with them the only check of a real ENOSPC; `ArchiveErrorTests` still covers the error type itself.
+// with them the only check of a real ENOSPC; `FileErrorTests` still covers the error type itself.
 @Suite("Disk full (ENOSPC on a 1 MB tmpfs)", .enabled(if: SmallTmpfs.isPossible, "needs permission to mount a tmpfs"))
 struct NoSpaceTests {
     @Test("archiving onto a full disk fails with isNoSpace, leaves nothing behind, and succeeds on retry")
@@ -41,7 +42,7 @@ struct NoSpaceTests {
         Fixture.write(Fixture.randomBytes(2 << 20), to: job.inputPath)
         let writer = ArchiveWriter(root: job.root)
 
-        let error = #expect(throws: ArchiveError.self) { try writer.archive(job.request) }
+        let error = #expect(throws: FileError.self) { try writer.archive(job.request) }
 
         #expect(error?.isNoSpace == true, "\(String(describing: error))")
         #expect(error?.errno == ENOSPC)
@@ -69,7 +70,7 @@ struct NoSpaceTests {
         let disk = SmallTmpfs(sizeKB: 1024)
         try AtomicFile.write(Array("old\n".utf8), to: disk.path, name: "status.json")
 
-        let error = #expect(throws: ArchiveError.self) {
+        let error = #expect(throws: FileError.self) {
             try AtomicFile.write(Fixture.randomBytes(2 << 20), to: disk.path, name: "status.json")
         }
 
@@ -88,7 +89,7 @@ struct NoSpaceTests {
         Shell.run("dd if=/dev/zero of=\(Shell.quote(filler)) bs=4k 2>/dev/null")
         let sha = String(repeating: "1", count: 64)
 
-        let error = #expect(throws: ArchiveError.self) { try index.record(sha, folder: "/archive/2026-01-01/a-1") }
+        let error = #expect(throws: FileError.self) { try index.record(sha, folder: "/archive/2026-01-01/a-1") }
 
         #expect(error?.isNoSpace == true)
         #expect(index.lookup(sha) == nil)
@@ -100,25 +101,25 @@ struct NoSpaceTests {
     }
 }
 
-@Suite("ArchiveError")
-struct ArchiveErrorTests {
+@Suite("FileError")
+struct FileErrorTests {
     @Test("codes compare, print, and isNoSpace is true only for noSpace")
     func codes() {
-        let full = ArchiveError(
+        let full = FileError(
             code: .noSpace, message: "cannot write", path: "/a/b", errno: ENOSPC, hint: "free space")
         #expect(full.isNoSpace)
         #expect(full.description == "/a/b: cannot write: No space left on device (errno 28); free space")
-        #expect(!ArchiveError(code: .io, message: "x").isNoSpace)
-        #expect(ArchiveError.Code.noSpace != .io)
-        #expect("\(ArchiveError.Code.noSpace)" == "noSpace")
-        #expect(ArchiveError(code: .invalid, message: "bad name").description == "bad name")
+        #expect(!FileError(code: .io, message: "x").isNoSpace)
+        #expect(FileError.Code.noSpace != .io)
+        #expect("\(FileError.Code.noSpace)" == "noSpace")
+        #expect(FileError(code: .invalid, message: "bad name").description == "bad name")
     }
 
     @Test("a failed system call is an error with its errno and path, and leaves no temporary file")
     func failedRead() throws {
         // Reading a folder fails with EISDIR, which has no specific code: a plain I/O error.
         let folder = TemporaryFolder()
-        let error = #expect(throws: ArchiveError.self) {
+        let error = #expect(throws: FileError.self) {
             try AtomicFile.copy(from: folder.path, to: folder.path, name: "copy")
         }
         #expect(error?.code == .io)

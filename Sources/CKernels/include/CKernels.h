@@ -24,8 +24,6 @@
 #include "CBLASLoader.h"
 /* And byte counting for the CSV chunk reader. */
 #include "ByteScan.h"
-/* And early writeback for output files. */
-#include "Writeback.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,5 +1,6 @@
 import CKernels
 import Checksum
+import Files
 import Glibc
 
 /// A run of complete CSV records cut from a file, with the position of its first byte.
@@ -40,7 +41,7 @@ final class CSVChunkReader {
     /// The file's size, when known.
     var fileSize: Int? { file.size }
 
-    init(path: String, chunkSize: Int = 4 << 20, hashing: Bool = true) throws(FileIOError) {
+    init(path: String, chunkSize: Int = 4 << 20, hashing: Bool = true) throws(FileError) {
         self.path = path
         self.file = try InputFile(path: path)
         self.chunkSize = max(chunkSize, 64)
@@ -48,7 +49,7 @@ final class CSVChunkReader {
     }
 
     /// The next chunk, or nil at the end of the file.
-    func next() throws(FileIOError) -> CSVChunk? {
+    func next() throws(FileError) -> CSVChunk? {
         while true {
             if !atEnd {
                 let before = pending.count

@@ -1,3 +1,4 @@
+import Files
 import Glibc
 
 /// Bytes formatted by a worker, immutable once made: the unit handed to the writer.
@@ -26,6 +27,13 @@ final class ByteBlock: @unchecked Sendable {
 
     /// A copy as an array (tests, small outputs).
     var array: [UInt8] { withBytes { Array($0) } }
+}
+
+extension AtomicFileWriter {
+    /// Writes all of a worker's formatted bytes.
+    func write(_ block: ByteBlock) throws(FileError) {
+        try block.withBytes { bytes throws(FileError) in try write(bytes) }
+    }
 }
 
 /// A growable byte buffer that formats CSV output without going through `String` or `Array`:

@@ -1,4 +1,5 @@
 import Checksum
+import Files
 import Synchronization
 
 /// The engine's public face: one model with its options, used to predict CSV files, in-memory
@@ -37,7 +38,7 @@ public final class BatchPredictor: Sendable {
         self.model = model
         self.options = options
         self.schema = try OutputSchema.resolve(for: model, option: options.outputKind)
-        do { modelSHA256 = SHA256.hex(of: try readWholeFile(model.path)) } catch { throw PredictionError(error) }
+        do { modelSHA256 = try FileDigest(of: model.path).sha256 } catch { throw PredictionError(error) }
     }
 
     /// The report of the most recent successful ``predictCSV(input:output:rejected:progress:)`` run.
@@ -69,8 +70,8 @@ public final class BatchPredictor: Sendable {
         let timestamp = options.fixedTimestamp ?? localTimestamp()
         let (reader, first, header) = try openInput(input, hashing: options.hashInput)
         let processor = try makeProcessor(input: input, header: header.names, timestamp: timestamp, mode: .predict)
-        let out: AtomicOutputFile
-        do { out = try AtomicOutputFile(path: output) } catch { throw PredictionError(error) }
+        let out: AtomicFileWriter
+        do { out = try AtomicFileWriter(path: output) } catch { throw PredictionError(error) }
         var headerLine = CSVOutputBuffer()
         headerLine.appendField(options.idColumn)
         for name in schema.predictionColumns {
@@ -82,7 +83,7 @@ public final class BatchPredictor: Sendable {
             headerLine.appendField(header.names[column])
         }
         headerLine.append(UInt8(ascii: "\n"))
-        var rejectedFile: AtomicOutputFile?
+        var rejectedFile: AtomicFileWriter?
         let strict = processor.strict
         let run = PredictionRun(
             input: input, processor: processor, threads: options.effectiveThreads,
@@ -94,11 +95,11 @@ public final class BatchPredictor: Sendable {
                 result, totals throws(PredictionError) in
                 if strict, let issue = result.issues.first { throw PredictionError(issue) }
                 let writeStarted = monotonicSeconds()
-                do throws(FileIOError) {
+                do throws(FileError) {
                     try out.write(result.output)
                     if !result.rejectedOutput.isEmpty {
                         if rejectedFile == nil {
-                            let file = try AtomicOutputFile(path: rejected ?? Self.defaultRejectedPath(for: output))
+                            let file = try AtomicFileWriter(path: rejected ?? Self.defaultRejectedPath(for: output))
                             try file.write(Array("line,column,column_name,rule,reason,record\n".utf8))
                             rejectedFile = file
                         }

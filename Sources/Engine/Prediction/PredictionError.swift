@@ -1,3 +1,5 @@
+public import Files
+
 /// Why a prediction run failed, in one line that names the file and position.
 public struct PredictionError: Error, CustomStringConvertible, Sendable {
     /// The kind of failure. Opaque, so new kinds don't break users.
@@ -21,7 +23,7 @@ public struct PredictionError: Error, CustomStringConvertible, Sendable {
     /// The input problem, for validation failures.
     public let issue: ValidationIssue?
     /// The underlying I/O error, for I/O failures.
-    public let fileError: FileIOError?
+    public let fileError: FileError?
 
     init(_ code: Code, _ message: String) {
         self.code = code
@@ -37,7 +39,7 @@ public struct PredictionError: Error, CustomStringConvertible, Sendable {
         self.fileError = nil
     }
 
-    init(_ error: FileIOError) {
+    init(_ error: FileError) {
         self.code = .io
         self.message = error.description
         self.issue = nil

@@ -1,4 +1,5 @@
 import Dispatch
+import Files
 import Synchronization
 
 /// Where a run is, for progress displays.
@@ -120,7 +121,7 @@ struct PredictionRun {
         if threads <= 1 {
             var pending: ChunkPipeline.Task? = (first, dataStart, dataLine)
             var totals = try mergeInOrder(
-                next: { () throws(FileIOError) -> ChunkResult? in
+                next: { () throws(FileError) -> ChunkResult? in
                     var task = pending
                     pending = nil
                     if task == nil, let chunk = try reader.next() { task = (chunk, 0, chunk.firstLine) }
@@ -148,7 +149,7 @@ struct PredictionRun {
         }
         var index = 0
         var totals = try mergeInOrder(
-            next: { () throws(FileIOError) -> ChunkResult? in
+            next: { () throws(FileError) -> ChunkResult? in
                 defer { index += 1 }
                 return try pipeline.result(index)
             },
@@ -160,7 +161,7 @@ struct PredictionRun {
     /// Merges chunk results in file order until `next` runs out (or `onChunk` says stop):
     /// totals, duplicate ids, progress, cancellation.
     private func mergeInOrder(
-        next: () throws(FileIOError) -> ChunkResult?,
+        next: () throws(FileError) -> ChunkResult?,
         merged: () -> Void,
         bytesRead: () -> Int,
         fileSize: Int?,
@@ -210,7 +211,7 @@ final class ChunkPipeline: Sendable {
         var queued: [Task] = []
         /// How many chunks the file had, once the reader reached its end.
         var chunkCount: Int?
-        var readError: FileIOError?
+        var readError: FileError?
         var finished: [Int: ChunkResult] = [:]
         var cancelled = false
         var bytesRead = 0
@@ -259,8 +260,8 @@ final class ChunkPipeline: Sendable {
                 task = first
                 pending = nil
             } else {
-                let next: Result<Task?, FileIOError> = reader.withLock { reader in
-                    do throws(FileIOError) {
+                let next: Result<Task?, FileError> = reader.withLock { reader in
+                    do throws(FileError) {
                         return .success(try reader.next().map { ($0, 0, $0.firstLine) })
                     } catch {
                         return .failure(error)
@@ -300,9 +301,9 @@ final class ChunkPipeline: Sendable {
     }
 
     /// Waits for chunk `index`; nil once every chunk has been handed out.
-    func result(_ index: Int) throws(FileIOError) -> ChunkResult? {
+    func result(_ index: Int) throws(FileError) -> ChunkResult? {
         while true {
-            let outcome: Result<ChunkResult?, FileIOError>? = shared.withLock { state in
+            let outcome: Result<ChunkResult?, FileError>? = shared.withLock { state in
                 if let result = state.finished.removeValue(forKey: index) { return .success(result) }
                 if let count = state.chunkCount, index >= count {
                     if let error = state.readError { return .failure(error) }

@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Engine
+import Files
 import Foundation
 import InferWatcherDaemon
 
@@ -80,14 +81,14 @@ struct RunNowCommand: ParsableCommand {
             throw CLIFailure.usage(
                 "no pipeline named '\(pipeline)' in \(config) (have: \(loaded.pipelines.map(\.name).joined(separator: ", ")))")
         }
-        let pidText = (try? TextFile.read(Daemon.pidPath(stateDirectory: loaded.stateDirectory))) ?? ""
+        let pidText = (try? FileContents.text(Daemon.pidPath(stateDirectory: loaded.stateDirectory))) ?? ""
         guard let pid = Int32(pidText.filter { $0.isNumber }), pid > 0, kill(pid, 0) == 0 else {
             throw CLIFailure.work("the daemon is not running (no live pid in \(Daemon.pidPath(stateDirectory: loaded.stateDirectory)))")
         }
         let folder = Daemon.runNowFolder(stateDirectory: loaded.stateDirectory)
         do {
             try SpoolFolders.makeFolder(folder)
-            try AtomicText.write("\(folder)/\(pipeline ?? "*")", "")
+            try AtomicFile.write("", to: "\(folder)/\(pipeline ?? "*")")
         } catch {
             throw CLIFailure.work(error.description)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Files
 import InferWatcherDaemon
 
 /// `inferwatcher predict`: one file, no daemon (the Python original's "Method 1").
@@ -47,7 +48,7 @@ struct PredictCommand: ParsableCommand {
         }
         display.finish()
         if let report {
-            do { try TextFile.write(report, result.json()) } catch { throw CLIFailure.work(error.description) }
+            do { try AtomicFile.write(result.json(), to: report) } catch { throw CLIFailure.work(error.description) }
         }
         if !quiet {
             Standard.output.write(result.text())

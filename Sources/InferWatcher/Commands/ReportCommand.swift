@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Files
 import InferWatcherDaemon
 
 /// `inferwatcher report`: prints the report of an archived job or of a predictions file.
@@ -27,12 +28,12 @@ struct ReportCommand: ParsableCommand {
         case .directory:
             let name = json ? "report.json" : "report.txt"
             do {
-                Standard.output.write(try TextFile.read(path + "/" + name))
+                Standard.output.write(try FileContents.text(path + "/" + name))
             } catch {
                 throw CLIFailure.work("\(path): not a job folder (\(error.description))")
             }
         case .file where path.hasSuffix(".txt") || path.hasSuffix(".json"):
-            do { Standard.output.write(try TextFile.read(path)) } catch { throw CLIFailure.work(error.description) }
+            do { Standard.output.write(try FileContents.text(path)) } catch { throw CLIFailure.work(error.description) }
         case .file:
             do {
                 let report = try PredictionsFileSummary.report(path: path)

@@ -1,5 +1,6 @@
 import Archive
 import ArgumentParser
+import Files
 import Glibc
 import InferWatcherDaemon
 import Logging

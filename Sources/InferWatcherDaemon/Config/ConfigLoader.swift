@@ -1,5 +1,6 @@
 import Archive
 import Engine
+import Files
 import SystemdCalendar
 import Yams
 
@@ -37,7 +38,7 @@ public enum ConfigLoader {
     /// Loads and checks the file at `path`.
     public static func load(path: String) throws(ConfigError) -> DaemonConfig {
         let text: String
-        do { text = try TextFile.read(path) } catch {
+        do { text = try FileContents.text(path) } catch {
             throw ConfigError(file: path, line: nil, key: nil, message: "cannot read the configuration: \(error.description)")
         }
         return try parse(text, file: path)

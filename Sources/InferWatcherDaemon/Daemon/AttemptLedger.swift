@@ -1,3 +1,5 @@
+import Files
+
 /// How many times each claimed file has been tried and failed, kept on disk so a restart does not
 /// hand a file a fresh set of attempts.
 ///
@@ -14,14 +16,14 @@ struct AttemptLedger: Sendable {
 
     /// Failed attempts recorded for `file`; 0 if none.
     func attempts(of file: ClaimedFile) -> Int {
-        guard let text = try? TextFile.read(path(of: file)) else { return 0 }
+        guard let text = try? FileContents.text(path(of: file)) else { return 0 }
         return Int(text.filter(\.isNumber)) ?? 0
     }
 
     /// Records that `file` has now failed `attempts` times.
-    func record(_ attempts: Int, for file: ClaimedFile) throws(DaemonError) {
+    func record(_ attempts: Int, for file: ClaimedFile) throws(FileError) {
         try SpoolFolders.makeFolder(folder)
-        try AtomicText.write(path(of: file), "\(attempts)\n")
+        try AtomicFile.write("\(attempts)\n", to: path(of: file))
     }
 
     /// Forgets `file` (it was archived, skipped or quarantined).

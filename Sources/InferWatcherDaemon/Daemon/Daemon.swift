@@ -1,4 +1,5 @@
 import Archive
+public import Files
 import Glibc
 public import Logging
 public import ServiceLifecycle
@@ -63,11 +64,11 @@ public final class Daemon: Service, Sendable {
 
     /// Prepares the daemon; `config` was already loaded and checked from `configPath`.
     /// - Parameter clock: the clock every schedule, settle time, backoff and SLA is measured on.
-    /// - Throws: ``DaemonError`` when the state folder cannot be made or written.
+    /// - Throws: ``FileError`` when the state folder cannot be made or written.
     public convenience init(
         config: DaemonConfig, configPath: String, logger: Logger, hooks: DaemonHooks = DaemonHooks(),
         clock: any DaemonClock = SystemClock()
-    ) throws(DaemonError) {
+    ) throws(FileError) {
         try self.init(config: config, configPath: configPath, logger: logger, hooks: hooks, clock: clock, beforeEachJob: nil)
     }
 
@@ -75,7 +76,7 @@ public final class Daemon: Service, Sendable {
     init(
         config: DaemonConfig, configPath: String, logger: Logger, hooks: DaemonHooks, clock: any DaemonClock,
         beforeEachJob: PipelineService.BeforeEachJob?
-    ) throws(DaemonError) {
+    ) throws(FileError) {
         self.beforeEachJob = beforeEachJob
         self.configPath = configPath
         self.logger = logger
@@ -83,13 +84,9 @@ public final class Daemon: Service, Sendable {
         self.clock = clock
         try SpoolFolders.makeFolder(config.stateDirectory)
         status = StatusBoard(stateDirectory: config.stateDirectory)
-        do {
-            duplicates = try DuplicateIndex(stateDirectory: config.stateDirectory)
-        } catch {
-            throw DaemonError(error.description)
-        }
+        duplicates = try DuplicateIndex(stateDirectory: config.stateDirectory)
         state = Mutex(State(config: config))
-        try AtomicText.write(Self.pidPath(stateDirectory: config.stateDirectory), "\(getpid())\n")
+        try AtomicFile.write("\(getpid())\n", to: Self.pidPath(stateDirectory: config.stateDirectory))
     }
 
     /// `<state_dir>/inferwatcher.pid`.
@@ -177,7 +174,7 @@ public final class Daemon: Service, Sendable {
         return alive && status.longestSilence(now: clock.now.unixSeconds) < 600
     }
 
-    private func makePipeline(_ config: PipelineConfig) throws(DaemonError) -> PipelineService {
+    private func makePipeline(_ config: PipelineConfig) throws(FileError) -> PipelineService {
         try PipelineService(
             config: config, duplicates: duplicates, status: status, clock: clock, logger: logger, beforeEachJob: beforeEachJob)
     }

@@ -1,6 +1,7 @@
 import Archive
 import Checksum
 import Engine
+import Files
 import Glibc
 import Logging
 import OrderedJSON
@@ -44,7 +45,7 @@ struct JobExecutor: Sendable {
     func run(_ file: ClaimedFile) -> JobOutcome {
         let started = clock.now.unixSeconds
         let hash: String
-        do { hash = try Self.sha256(of: file.path) } catch {
+        do { hash = try FileDigest(of: file.path).sha256 } catch {
             return failed(file, transient: true, reason: error.description)
         }
         let jobID = JobID.make(contentSHA256: hash, arrivalNanoseconds: file.arrivalNanoseconds)
@@ -194,7 +195,7 @@ struct JobExecutor: Sendable {
     /// Moves the claimed file to `failed/` with its reason files and forgets its attempts.
     private func moveToFailed(
         _ file: ClaimedFile, jobID: String, reason: String, issue: ValidationIssue?, attempts: Int
-    ) throws(DaemonError) -> String {
+    ) throws(FileError) -> String {
         let path = try Self.quarantine(
             file, into: pipeline.failed, jobID: jobID, reason: reason, issue: issue, attempts: attempts, at: clock.now)
         ledger.forget(file)
@@ -205,7 +206,7 @@ struct JobExecutor: Sendable {
     static func quarantine(
         _ file: ClaimedFile, into failed: String, jobID: String, reason: String, issue: ValidationIssue?, attempts: Int,
         at time: UnixInstant
-    ) throws(DaemonError) -> String {
+    ) throws(FileError) -> String {
         try SpoolFolders.makeFolder(failed)
         var name = file.originalName
         var counter = 1
@@ -221,12 +222,12 @@ struct JobExecutor: Sendable {
             message: issue?.message)
         let json: String
         do { json = try JSONValue(encoding: report).serialized() } catch {
-            throw DaemonError("\(target).error.json: cannot encode the failure report: \(error)")
+            throw .invalid("cannot encode the failure report: \(error)", path: "\(target).error.json")
         }
         // The reason files first: a crash before the move leaves the input in processing/ (redone).
         let shown = issue.map { describe($0, input: file.originalName) } ?? reason
-        try AtomicText.write("\(target).error.json", json)
-        try AtomicText.write("\(target).error.txt", shown + "\n")
+        try AtomicFile.write(json, to: "\(target).error.json")
+        try AtomicFile.write(shown + "\n", to: "\(target).error.txt")
         try SpoolFolders.move(file.path, to: target)
         SpoolFolders.sync(folder: failed)
         return target
@@ -245,53 +246,6 @@ struct JobExecutor: Sendable {
             }
         }
         return nil
-    }
-
-    static func sha256(of path: String) throws(DaemonError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw DaemonError.system("open", path: path) }
-        defer { close(fd) }
-        let hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(fd, buffer.baseAddress, buffer.count)
-            if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw DaemonError.system("read", path: path)
-            }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
-        return hasher.finalizeHex()
-    }
-}
-
-/// Small text files written atomically (temp, fsync, rename).
-package enum AtomicText {
-    /// Writes `text` to `path.tmp` and renames it over `path`; with `durable`, fsyncs the file
-    /// first (live state such as status.json skips that: it is rewritten within a second anyway).
-    package static func write(_ path: String, _ text: String, durable: Bool = true) throws(DaemonError) {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DaemonError.system("create", path: temporary) }
-        var text = text
-        let ok = text.withUTF8 { bytes -> Bool in
-            var done = 0
-            while done < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if n <= 0 { return false }
-                done += n
-            }
-            return !durable || fsync(fd) == 0
-        }
-        let failure = ok ? nil : DaemonError.system("write", path: temporary)
-        close(fd)
-        if let failure {
-            unlink(temporary)
-            throw failure
-        }
-        guard rename(temporary, path) == 0 else { throw DaemonError.system("rename", path: temporary) }
     }
 }
 
@@ -334,7 +288,7 @@ struct TestPausePoint: Sendable {
 
     func pauseIfAt(_ here: Point, jobID: String) {
         guard here == point else { return }
-        try? AtomicText.write("\(markerFolder)/paused-\(point.rawValue)-\(jobID)", "")
+        try? AtomicFile.write("", to: "\(markerFolder)/paused-\(point.rawValue)-\(jobID)")
         while true { sleep(60) }
     }
 }

@@ -1,5 +1,6 @@
 import Archive
 import Engine
+import Files
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -35,11 +36,11 @@ final class PipelineService: Service, Sendable {
     typealias BeforeEachJob = @Sendable (_ input: String) async -> Void
 
     /// Prepares the pipeline: folders, recovery of `processing/`, the watch and a first scan.
-    /// - Throws: ``DaemonError`` when a folder cannot be made or watched.
+    /// - Throws: ``FileError`` when a folder cannot be made or watched.
     init(
         config: PipelineConfig, duplicates: DuplicateIndex, status: StatusBoard, clock: any DaemonClock, logger: Logger,
         beforeEachJob: BeforeEachJob? = nil
-    ) throws(DaemonError) {
+    ) throws(FileError) {
         name = config.name
         self.beforeEachJob = beforeEachJob
         self.duplicates = duplicates

@@ -1,4 +1,5 @@
 import Archive
+import Files
 import Logging
 import SystemdCalendar
 
@@ -22,7 +23,7 @@ struct SpoolState {
 
     /// Creates the folders, clears what a crash left half-done, recovers `processing/`, starts
     /// watching `incoming/` and scans it once.
-    init(config: PipelineConfig, inbox: PipelineInbox, logger: Logger, now: UnixInstant) throws(DaemonError) {
+    init(config: PipelineConfig, inbox: PipelineInbox, logger: Logger, now: UnixInstant) throws(FileError) {
         self.config = config
         self.logger = logger
         self.inbox = inbox
@@ -35,12 +36,8 @@ struct SpoolState {
         let work = JobExecutor.workFolder(archive: config.archive)
         try SpoolFolders.makeFolder(work)
         for name in SpoolFolders.names(in: work) { SpoolFolders.removeTree("\(work)/\(name)") }
-        do {
-            for path in try ArchiveWriter.removeAbandonedStaging(root: config.archive) {
-                logger.notice("removed an unfinished archive folder left by a crash: \(path)")
-            }
-        } catch {
-            throw DaemonError("\(config.archive): \(error.description)")
+        for path in try ArchiveWriter.removeAbandonedStaging(root: config.archive) {
+            logger.notice("removed an unfinished archive folder left by a crash: \(path)")
         }
         recoverProcessing()
         watcher = try SpoolWatcher(folder: config.incoming, onEvents: inbox.post)

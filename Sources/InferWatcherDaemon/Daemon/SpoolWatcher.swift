@@ -1,4 +1,5 @@
 import Dispatch
+import Files
 import Glibc
 import Synchronization
 
@@ -30,10 +31,10 @@ final class SpoolWatcher: Sendable {
     private nonisolated(unsafe) let source: any DispatchSourceRead
 
     /// Starts watching `folder` (which must exist); `onEvents` gets each batch of events.
-    init(folder: String, onEvents: @escaping @Sendable ([SpoolEvent]) -> Void) throws(DaemonError) {
+    init(folder: String, onEvents: @escaping @Sendable ([SpoolEvent]) -> Void) throws(FileError) {
         self.folder = folder
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        guard fd >= 0 else { throw DaemonError.system("inotify_init1", path: folder) }
+        guard fd >= 0 else { throw .system("cannot watch (inotify_init1)", path: folder, errno: errno) }
         self.fd = fd
         watch = Mutex(-1)
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: DispatchQueue(label: "iw.spool-watcher"))
@@ -56,14 +57,14 @@ final class SpoolWatcher: Sendable {
     deinit { source.cancel() }
 
     /// (Re)adds the watch, e.g. after the folder was recreated.
-    func rewatch() throws(DaemonError) {
-        try watch.withLock { (watch: inout Int32) throws(DaemonError) in
+    func rewatch() throws(FileError) {
+        try watch.withLock { (watch: inout Int32) throws(FileError) in
             if watch >= 0 { inotify_rm_watch(fd, watch) }
             let mask = UInt32(
                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW
                     | IN_EXCL_UNLINK)
             watch = inotify_add_watch(fd, folder, mask)
-            guard watch >= 0 else { throw DaemonError.system("inotify_add_watch", path: folder) }
+            guard watch >= 0 else { throw .system("cannot watch (inotify_add_watch)", path: folder, errno: errno) }
         }
     }
 

@@ -1,3 +1,4 @@
+import Files
 import Glibc
 import OrderedJSON
 import Synchronization
@@ -114,6 +115,6 @@ final class StatusBoard: Sendable {
                 pipelines: .init(state.order.compactMap { name in state.pipelines[name].map { (name, $0) } }))
         }
         guard let document, let text = try? JSONValue(encoding: document).serialized() else { return }
-        try? AtomicText.write(path, text, durable: false)
+        try? AtomicFile.write(text, to: path, durable: false)
     }
 }

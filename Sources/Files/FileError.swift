@@ -1,10 +1,12 @@
 import Glibc
+public import SystemPackage
 
-/// A failure while writing to, reading from or pruning the archive: what happened, on which path, and what to do.
+/// A file-system failure: what happened, on which path, the system's reason, and what to do. The one
+/// error of the ``Files`` layer, used as it is by the engine, the archive and the daemon.
 ///
 /// The `code` is opaque so that new kinds of failure do not break callers; compare with the static codes
 /// (`error.code == .noSpace`) or use `isNoSpace` to decide whether to retry.
-public struct ArchiveError: Error, CustomStringConvertible, Sendable {
+public struct FileError: Error, CustomStringConvertible, Sendable {
     /// The kind of failure, opaque so new kinds can be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
@@ -31,7 +33,7 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable {
         public static let notFound = Code(.notFound)
         /// The process may not read or write the path (EACCES, EPERM, EROFS).
         public static let permissionDenied = Code(.permissionDenied)
-        /// The caller passed a value the archive cannot accept (a bad name, time or hash).
+        /// The caller passed a value that cannot be accepted (a bad name, time or hash).
         public static let invalid = Code(.invalid)
         /// zstd or zlib reported an error while compressing.
         public static let compression = Code(.compression)
@@ -84,32 +86,37 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable {
     }
 
     /// An error for a failed system call, with the code and a default hint chosen from `errno`.
-    static func system(_ message: String, path: String, errno code: Int32, hint: String? = nil) -> ArchiveError {
+    public static func system(_ message: String, path: String, errno code: Int32, hint: String? = nil) -> FileError {
         switch code {
         case ENOSPC, EDQUOT:
-            return ArchiveError(
+            return FileError(
                 code: .noSpace, message: message, path: path, errno: code,
                 hint: hint
                     ?? "free space on that file system (for example lower retention_days and run `inferwatcher prune`);"
                     + " the job is kept and retried"
             )
         case EEXIST, ENOTEMPTY:
-            return ArchiveError(code: .exists, message: message, path: path, errno: code, hint: hint)
+            return FileError(code: .exists, message: message, path: path, errno: code, hint: hint)
         case ENOENT, ENOTDIR:
-            return ArchiveError(code: .notFound, message: message, path: path, errno: code, hint: hint)
+            return FileError(code: .notFound, message: message, path: path, errno: code, hint: hint)
         case EACCES, EPERM, EROFS:
-            return ArchiveError(
+            return FileError(
                 code: .permissionDenied, message: message, path: path, errno: code,
                 hint: hint
                     ?? "make the path writable by the daemon's user (ownership, mode, and the unit's ReadWritePaths=)"
             )
         default:
-            return ArchiveError(code: .io, message: message, path: path, errno: code, hint: hint)
+            return FileError(code: .io, message: message, path: path, errno: code, hint: hint)
         }
     }
 
     /// An error for a value the caller should not have passed.
-    static func invalid(_ message: String, path: String? = nil, hint: String? = nil) -> ArchiveError {
-        ArchiveError(code: .invalid, message: message, path: path, hint: hint)
+    public static func invalid(_ message: String, path: String? = nil, hint: String? = nil) -> FileError {
+        FileError(code: .invalid, message: message, path: path, hint: hint)
+    }
+
+    /// An error for a failed swift-system call.
+    public static func system(_ message: String, path: String, _ error: Errno, hint: String? = nil) -> FileError {
+        system(message, path: path, errno: error.rawValue, hint: hint)
     }
 }

@@ -1,14 +1,15 @@
-import Glibc
+public import Glibc
 
-/// Folder operations on real paths (mkdir -p, listing, recursive removal, sizes), each reporting the path on failure.
-enum FileTree {
+/// Folder operations on real paths (mkdir -p, listing, renames, recursive removal, sizes), each
+/// reporting the path on failure. Nothing here follows a symlink.
+public enum FileTree {
     /// `directory/name`, without doubling a trailing slash.
-    static func join(_ directory: String, _ name: String) -> String {
+    public static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
     /// The folder holding `path` ("." for a bare name, "/" for a top-level entry).
-    static func parent(of path: String) -> String {
+    public static func parent(of path: String) -> String {
         var trimmed = Substring(path)
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         guard let slash = trimmed.lastIndex(of: "/") else { return "." }
@@ -16,8 +17,16 @@ enum FileTree {
         return String(trimmed[..<slash])
     }
 
+    /// The last component of `path` (`path` itself when it has no "/").
+    public static func name(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
+        return String(trimmed[trimmed.index(after: slash)...])
+    }
+
     /// The `lstat` of a path, or nil when nothing is there.
-    static func status(_ path: String) throws(ArchiveError) -> stat? {
+    public static func status(_ path: String) throws(FileError) -> stat? {
         var info = stat()
         if lstat(path, &info) == 0 { return info }
         if errno == ENOENT { return nil }
@@ -25,13 +34,13 @@ enum FileTree {
     }
 
     /// True for a real folder (not a symlink to one).
-    static func isDirectory(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFDIR }
+    public static func isDirectory(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFDIR }
 
     /// True for a regular file (not a symlink, device or FIFO).
-    static func isRegularFile(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFREG }
+    public static func isRegularFile(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFREG }
 
     /// Flushes a folder's entries (creations, renames, removals) to stable storage.
-    static func syncDirectory(_ path: String) throws(ArchiveError) {
+    public static func syncDirectory(_ path: String) throws(FileError) {
         let folder = try OpenFile.openDirectory(path)
         try folder.sync()
         try folder.close()
@@ -39,7 +48,7 @@ enum FileTree {
 
     /// Creates one folder; returns false when a folder is already there. The mode (0777) is narrowed by the umask.
     @discardableResult
-    static func makeDirectory(_ path: String) throws(ArchiveError) -> Bool {
+    public static func makeDirectory(_ path: String) throws(FileError) -> Bool {
         if mkdir(path, 0o777) == 0 { return true }
         let code = errno
         if code == EEXIST, let info = try status(path), isDirectory(info) { return false }
@@ -47,10 +56,10 @@ enum FileTree {
     }
 
     /// Creates a folder and any missing parents (mkdir -p), fsyncing each parent that gained an entry.
-    static func makeDirectories(_ path: String) throws(ArchiveError) {
+    public static func makeDirectories(_ path: String) throws(FileError) {
         if let info = try status(path) {
             guard isDirectory(info) else {
-                throw ArchiveError(code: .exists, message: "exists but is not a folder", path: path)
+                throw FileError(code: .exists, message: "exists but is not a folder", path: path)
             }
             return
         }
@@ -60,7 +69,7 @@ enum FileTree {
     }
 
     /// The names in a folder, without "." and "..", in no particular order.
-    static func list(_ path: String) throws(ArchiveError) -> [String] {
+    public static func list(_ path: String) throws(FileError) -> [String] {
         guard let stream = opendir(path) else { throw .system("cannot list folder", path: path, errno: errno) }
         defer { closedir(stream) }
         var names: [String] = []
@@ -78,14 +87,14 @@ enum FileTree {
     }
 
     /// Renames `source` to `destination` (same file system).
-    static func rename(_ source: String, to destination: String) throws(ArchiveError) {
+    public static func rename(_ source: String, to destination: String) throws(FileError) {
         guard Glibc.rename(source, destination) == 0 else {
             throw .system("cannot rename to \(destination)", path: source, errno: errno)
         }
     }
 
     /// Removes a file, or a folder and everything under it; symlinks are removed, never followed.
-    static func removeTree(_ path: String) throws(ArchiveError) {
+    public static func removeTree(_ path: String) throws(FileError) {
         guard let info = try status(path) else { return }
         if isDirectory(info) {
             for name in try list(path) { try removeTree(join(path, name)) }
@@ -100,7 +109,7 @@ enum FileTree {
     }
 
     /// The total apparent size (st_size) and count of the regular files under `path`; symlinks are not followed.
-    static func size(_ path: String) throws(ArchiveError) -> (bytes: Int, files: Int) {
+    public static func size(_ path: String) throws(FileError) -> (bytes: Int, files: Int) {
         guard let info = try status(path) else { return (0, 0) }
         if isRegularFile(info) { return (Int(info.st_size), 1) }
         guard isDirectory(info) else { return (0, 0) }
@@ -111,5 +120,20 @@ enum FileTree {
             total.files += child.files
         }
         return total
+    }
+}
+
+/// What a path names, following symlinks (for commands that take a file or a folder).
+public enum FileKind: Sendable {
+    case missing, file, directory
+
+    /// What `path` names now.
+    public init(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            self = .missing
+            return
+        }
+        self = (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
     }
 }

@@ -1,5 +1,5 @@
 /*
- * Writeback.h: starting the kernel's writeback of a file range early, so that a later fsync
+ * CFiles.h (the Files module's C shim): starting the kernel's writeback of a file range early, so that a later fsync
  * has little left to wait for (Linux sync_file_range, which Swift's Glibc module leaves out
  * because it is a GNU extension).
  */

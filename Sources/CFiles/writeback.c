@@ -1,6 +1,6 @@
-/* writeback.c: see Writeback.h. */
+/* writeback.c: see CFiles.h. */
 #define _GNU_SOURCE 1
-#include "Writeback.h"
+#include "CFiles.h"
 
 #include <fcntl.h>
 

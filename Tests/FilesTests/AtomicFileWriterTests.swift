@@ -1,0 +1,128 @@
+import Checksum
+import Glibc
+import Testing
+
+@testable import Files
+
+/// A fresh folder under /tmp, removed with everything in it when the value goes away.
+final class TemporaryFolder {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/iw-files-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        try #require(made != nil)
+        path = String(cString: made!)
+    }
+
+    deinit { try? FileTree.removeTree(path) }
+}
+
+/// A small deterministic generator for test bytes.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The streaming atomic writer: renamed into place only on commit, whole, also when it is large
+/// enough for early writeback to start along the way.
+@Suite("AtomicFileWriter")
+struct AtomicFileWriterTests {
+    @Test("a file of several writeback strides, written in uneven pieces, is published whole")
+    func largeFileIsPublishedWhole() throws {
+        let folder = try TemporaryFolder()
+        let path = "\(folder.path)/out.csv"
+        var generator = SplitMix64(seed: 6)
+        let total = AtomicFileWriter.writebackStride * 5 / 2 + 12_345
+        var bytes = [UInt8](repeating: 0, count: total)
+        bytes.withUnsafeMutableBytes { raw in
+            for word in 0..<total / 8 { raw.storeBytes(of: generator.next(), toByteOffset: 8 * word, as: UInt64.self) }
+        }
+        let file = try AtomicFileWriter(path: path)
+        var offset = 0
+        var piece = 1
+        while offset < total {
+            let end = min(offset + piece, total)
+            try file.write(Array(bytes[offset..<end]))
+            offset = end
+            piece = piece * 7 + 3  // 1, 10, 73, ... up to several MiB
+        }
+        #expect(access(path, F_OK) != 0, "nothing at the final name before commit")
+        try file.commit()
+        #expect(try FileContents.read(path) == bytes)
+        #expect(access(file.temporaryPath, F_OK) != 0)
+    }
+
+    @Test("a file never committed leaves nothing behind")
+    func abandonedFileIsRemoved() throws {
+        let folder = try TemporaryFolder()
+        let path = "\(folder.path)/out.csv"
+        var temporary = ""
+        do {
+            let file = try AtomicFileWriter(path: path)
+            temporary = file.temporaryPath
+            try file.write(Array(repeating: UInt8(ascii: "x"), count: AtomicFileWriter.writebackStride + 1))
+            #expect(access(temporary, F_OK) == 0)
+        }
+        #expect(access(temporary, F_OK) != 0)
+        #expect(access(path, F_OK) != 0)
+    }
+}
+
+@Suite("Files: digests, atomic text, folders, errors")
+struct FilesTests {
+    @Test("FileDigest(of:) is the size and SHA-256 of the bytes, streamed in blocks")
+    func digest() throws {
+        let folder = try TemporaryFolder()
+        var generator = SplitMix64(seed: 9)
+        let bytes = (0..<(3 << 20) + 17).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        try AtomicFile.write(bytes, to: folder.path, name: "blob")
+        let digest = try FileDigest(of: folder.path + "/blob")
+        #expect(digest == FileDigest(size: bytes.count, sha256: SHA256.hex(of: bytes)))
+    }
+
+    @Test("AtomicFile.write replaces a file whole and leaves no temporary file")
+    func atomicText() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path + "/status.json"
+        try AtomicFile.write("one\n", to: path)
+        try AtomicFile.write("two\n", to: path)
+        #expect(try FileContents.text(path) == "two\n")
+        #expect(try FileTree.list(folder.path) == ["status.json"])
+    }
+
+    @Test("makeDirectories creates every missing parent, and refuses a file in the way")
+    func makeDirectories() throws {
+        let folder = try TemporaryFolder()
+        try FileTree.makeDirectories(folder.path + "/a/b/c")
+        #expect(try FileTree.status(folder.path + "/a/b/c").map(FileTree.isDirectory) == true)
+        try AtomicFile.write("x", to: folder.path + "/a/file")
+        let error = #expect(throws: FileError.self) { try FileTree.makeDirectories(folder.path + "/a/file/d") }
+        #expect(error?.code == .exists || error?.code == .notFound)
+    }
+
+    @Test("errors name the path, the system's words, the errno and a hint")
+    func errorText() throws {
+        let error = #expect(throws: FileError.self) { try FileContents.read("/nonexistent/iw/x.csv") }
+        #expect(error?.code == .notFound)
+        #expect(error?.description == "/nonexistent/iw/x.csv: cannot open for reading: No such file or directory (errno 2)")
+        let full = FileError.system("cannot write", path: "/x", errno: ENOSPC)
+        #expect(full.isNoSpace)
+        #expect(full.description.hasPrefix("/x: cannot write: No space left on device (errno 28); free space"))
+    }
+
+    @Test("names: the last component and the parent of a path")
+    func names() {
+        #expect(FileTree.name(of: "/a/b/c.csv") == "c.csv")
+        #expect(FileTree.name(of: "c.csv") == "c.csv")
+        #expect(FileTree.parent(of: "/a/b/c.csv") == "/a/b")
+        #expect(FileTree.parent(of: "c.csv") == ".")
+    }
+}
