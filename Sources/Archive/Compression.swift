@@ -1,7 +1,7 @@
 import CZlib
 import CZstd
 import Checksum
-public import Files
+import Files
 
 /// How the archived input is stored: as received, gzip (zlib, level 6) or zstd (level 3).
 public enum Compression: String, Sendable, CaseIterable {

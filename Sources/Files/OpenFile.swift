@@ -1,5 +1,5 @@
 public import Glibc
-public import SystemPackage
+import SystemPackage
 
 /// An open file (swift-system's `FileDescriptor`): every call retries EINTR and reports failures
 /// with the path.
