@@ -10,6 +10,9 @@
 #   BASELINES=0 make bench             # skip the Python baselines
 #   RUNS=3 SIZES="1M" make bench       # fewer runs, smaller inputs
 #   BENCH_DIR=/big/disk make bench     # where data, outputs and the venv go (default /tmp/inferwatcher-bench)
+#   BEFORE_BIN=/path/to/old/inferwatcher make bench
+#                                      # also runs that binary (say, main before a change) in the same
+#                                      # rounds, as inferwatcher_before, with its own daemon latency
 #
 # Method: every run is a fresh process under /usr/bin/time (wall = start to exit, peak RSS); the
 # input is warm in the page cache; before each run dirty pages are synced and the previous output
@@ -64,10 +67,16 @@ once() {
 predict() {  # predict SIZE THREADS [--report PATH]: with --report, recorded as inferwatcher_with_report
     local size=$1 threads=$2 name=inferwatcher; shift 2
     [ $# -gt 0 ] && name=inferwatcher_with_report
-    once "$name" "$size" "$threads" "$work/out/iw_$size.csv" "$bin" predict --input "$work/data/input_$size.csv" \
+    run_predict "$name" "$bin" "$size" "$threads" "$@"
+}
+run_predict() {  # run_predict NAME BINARY SIZE THREADS [ARGS...]
+    local name=$1 binary=$2 size=$3 threads=$4; shift 4
+    once "$name" "$size" "$threads" "$work/out/iw_$size.csv" "$binary" predict --input "$work/data/input_$size.csv" \
         --output "$work/out/iw_$size.csv" --model "$model" --id-column user_id --include-features --threads "$threads" \
         --quiet "$@"
 }
+before=${BEFORE_BIN:-}
+[ -z "$before" ] || [ -x "$before" ] || { echo "BEFORE_BIN=$before is not an executable" >&2; exit 2; }
 
 # The best Python stack (polars + onnxruntime), plain and streamed in 1M-row chunks; the faster counts.
 python=""
@@ -86,6 +95,9 @@ fi
 for round in $(seq 1 "$runs"); do
     echo "round $round of $runs" >&2
     for s in $sizes; do predict "$s" 1; predict "$s" 2; done
+    if [ -n "$before" ]; then
+        for s in $sizes; do run_predict inferwatcher_before "$before" "$s" 1; run_predict inferwatcher_before "$before" "$s" 2; done
+    fi
     # With --report the input is also hashed (SHA-256, for report.json): what that costs.
     predict "$largest" 2 --report "$work/out/report.json"
     # The I/O floor: read the input, and write a file of our output's size, 1 MiB at a time (dd).
@@ -116,6 +128,12 @@ cat "$results" >&2
 latency=$(python3 scripts/bench/daemon_latency.py "$bin" "$model" "$work/data/input_10k.csv" "$work/daemon" \
     --runs "$(( runs < 5 ? 5 : runs ))" | tail -1)
 echo "daemon: $latency" >&2
+latency_before=""
+if [ -n "$before" ]; then
+    latency_before=$(python3 scripts/bench/daemon_latency.py "$before" "$model" "$work/data/input_10k.csv" "$work/daemon-before" \
+        --runs "$(( runs < 5 ? 5 : runs ))" | tail -1)
+    echo "daemon (before): $latency_before" >&2
+fi
 
 baseline=""
 if [ -n "$python" ]; then
@@ -126,6 +144,6 @@ fi
 python3 scripts/bench/write_report.py "$results" docs/PERFORMANCE.md \
     --machine "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)" \
     --engine "inferwatcher $("$bin" --version), $("$bin" model inspect "$model" | sed -n 's/^matrix kernels: //p')" \
-    --input "$work/data" --model "$model" --daemon "$latency" --compare "$baseline" \
-    --command "make bench (RUNS=$runs SIZES=\"$sizes\" BASELINES=${BASELINES:-1})"
+    --input "$work/data" --model "$model" --daemon "$latency" --daemon-before "$latency_before" --compare "$baseline" \
+    --command "make bench (RUNS=$runs SIZES=\"$sizes\" BASELINES=${BASELINES:-1}${before:+ BEFORE_BIN=$(basename "$(dirname "$before")")/…})"
 echo "wrote docs/PERFORMANCE.md" >&2

@@ -2,7 +2,7 @@
 """Turns scripts/bench.sh's results.tsv into the tables of docs/PERFORMANCE.md.
 
     write_report.py RESULTS.tsv docs/PERFORMANCE.md --machine M --engine E --input DIR --model PATH
-                    --daemon JSON --compare TEXT --command CMD
+                    --daemon JSON [--daemon-before JSON] --compare TEXT --command CMD
 
 Replaces the text between "<!-- bench:begin -->" and "<!-- bench:end -->" (appends the block if
 the markers are missing), leaving the hand-written history around it alone. Standard library only.
@@ -22,7 +22,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("results")
     ap.add_argument("doc")
-    for name in ("machine", "engine", "input", "model", "daemon", "compare", "command"):
+    for name in ("machine", "engine", "input", "model", "daemon", "daemon-before", "compare", "command"):
         ap.add_argument("--" + name, default="")
     args = ap.parse_args()
 
@@ -83,6 +83,16 @@ def main() -> int:
         d = json.loads(args.daemon)
         checks.append((f"daemon: 10k-row file renamed in → report archived (median {d['median_ms']} ms, settle {d['settle_ms']} ms)",
                        f"settle + {d['over_settle_ms']} ms", "settle + 50 ms", d["over_settle_ms"] <= 50))
+    for threads in (1, 2):  # this binary against BEFORE_BIN's, measured in the same rounds
+        now, then = find("inferwatcher", largest, threads), find("inferwatcher_before", largest, threads)
+        if now and then:
+            change = float(now["wall_s"]) / float(then["wall_s"]) - 1
+            checks.append((f"{largest}, {threads} thread{'s' if threads > 1 else ''}: wall vs the binary before ({then['wall_s']} s)",
+                           f"{change:+.1%}", "within noise (±5 %)", abs(change) <= 0.05))
+    if args.daemon_before and args.daemon:
+        d, b = json.loads(args.daemon), json.loads(args.daemon_before)
+        checks.append(("daemon latency vs the binary before", f"settle + {d['over_settle_ms']} ms vs settle + {b['over_settle_ms']} ms",
+                       "within noise", abs(d["over_settle_ms"] - b["over_settle_ms"]) <= 10))
     lines += ["| target | measured | goal | met |", "|---|---|---|---|"]
     for what, measured, goal, met in checks:
         lines.append(f"| {what} | {measured} | {goal} | {'—' if met is None else 'yes' if met else '**no**'} |")

@@ -72,23 +72,14 @@ public final class BatchPredictor: Sendable {
         let processor = try makeProcessor(input: input, header: header.names, timestamp: timestamp, mode: .predict)
         let out: AtomicFileWriter
         do { out = try AtomicFileWriter(path: output) } catch { throw PredictionError(error) }
-        var headerLine = CSVOutputBuffer()
-        headerLine.appendField(options.idColumn)
-        for name in schema.predictionColumns {
-            headerLine.append(UInt8(ascii: ","))
-            headerLine.appendField(name)
-        }
-        for column in processor.plan.echoedColumns {
-            headerLine.append(UInt8(ascii: ","))
-            headerLine.appendField(header.names[column])
-        }
-        headerLine.append(UInt8(ascii: "\n"))
+        let headerLine = schema.headerLine(
+            idColumn: options.idColumn, echoedColumns: processor.plan.echoedColumns.map { header.names[$0] })
         var rejectedFile: AtomicFileWriter?
         let strict = processor.strict
         let run = PredictionRun(
             input: input, processor: processor, threads: options.effectiveThreads,
             progress: progress, shouldStop: shouldStop)
-        do { try out.write(headerLine.bytes) } catch { throw PredictionError(error) }
+        do { try out.write(headerLine) } catch { throw PredictionError(error) }
         var totals: PredictionRun.Totals
         do {
             totals = try run.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) {
@@ -100,7 +91,7 @@ public final class BatchPredictor: Sendable {
                     if !result.rejectedOutput.isEmpty {
                         if rejectedFile == nil {
                             let file = try AtomicFileWriter(path: rejected ?? Self.defaultRejectedPath(for: output))
-                            try file.write(Array("line,column,column_name,rule,reason,record\n".utf8))
+                            try file.write(RejectedRowWriter.header)
                             rejectedFile = file
                         }
                         try rejectedFile?.write(result.rejectedOutput)

@@ -95,7 +95,7 @@ private struct WorkerState: ~Copyable {
     /// General path: the current record's fields.
     var fields: [FieldSpan] = []
     var output = CSVOutputBuffer()
-    var rejected = CSVOutputBuffer()
+    var rejected = RejectedRowWriter()
     var stopped = false
 
     init(processor: ChunkProcessor) {
@@ -367,22 +367,7 @@ private struct WorkerState: ~Copyable {
             return
         }
         guard processor.mode == .predict else { return }
-        var recordEnd = end
-        while recordEnd > start && (bytes[recordEnd - 1] == UInt8(ascii: "\n") || bytes[recordEnd - 1] == UInt8(ascii: "\r")) {
-            recordEnd -= 1
-        }
-        rejected.append(integer: issue.line)
-        rejected.append(UInt8(ascii: ","))
-        if let column = issue.column { rejected.append(integer: column) }
-        rejected.append(UInt8(ascii: ","))
-        rejected.appendField(issue.columnName ?? "")
-        rejected.append(UInt8(ascii: ","))
-        rejected.append(issue.rule.name)
-        rejected.append(UInt8(ascii: ","))
-        rejected.appendField(issue.message)
-        rejected.append(UInt8(ascii: ","))
-        rejected.appendField(unescaped: UnsafeBufferPointer(rebasing: bytes[start..<recordEnd]))
-        rejected.append(UInt8(ascii: "\n"))
+        rejected.append(issue, record: UnsafeBufferPointer(rebasing: bytes[start..<end]))
     }
 
     /// Runs the model on the pending rows and formats them.
@@ -420,8 +405,9 @@ private struct WorkerState: ~Copyable {
                 result.rowsPredicted += 1
                 let positive = score >= threshold
                 result.statistics.add(Double(score), positive: positive)
-                writePlainRow(
-                    bytes, keptSpans + index * spansPerRow, recordLength: row.recordEnd - row.recordStart, score: score, positive: positive)
+                OutputSchema.writePlainBinaryRow(
+                    to: &output, record: bytes, kept: keptSpans + index * spansPerRow, echoedRuns: echoedRuns.count,
+                    recordLength: row.recordEnd - row.recordStart, score: score, positive: positive, timestamp: processor.timestamp)
                 continue
             }
             if rawIsScore {
@@ -441,93 +427,13 @@ private struct WorkerState: ~Copyable {
                 continue
             }
             result.rowsPredicted += 1
-            let kept = keptSpans + index * spansPerRow
-            // Quoted fields may need re-quoting: twice their length bounds that.
-            output.reserve(fixedBytes + 2 * (row.recordEnd - row.recordStart))
-            output.appendField(copying: kept[0], from: bytes)
-            output.append(UInt8(ascii: ","))
-            switch schema.kind {
-            case .binary, .twoClass:
-                let score = rawIsScore ? raw[index] : probabilities[width - 1]
-                let positive = score >= threshold
-                result.statistics.add(Double(score), positive: positive)
-                output.append(sixDecimals: score)
-                output.append(UInt8(ascii: ","))
-                output.append(positive ? UInt8(ascii: "1") : UInt8(ascii: "0"))
-                output.append(UInt8(ascii: ","))
-                output.append(contentsOf: timestamp)
-            case .multiclass(let labels):
-                var best = 0
-                for k in 1..<width where probabilities[k] > probabilities[best] { best = k }
-                result.classCounts[best] += 1
-                result.statistics.add(Double(probabilities[best]), positive: false)
-                output.append(sixDecimals: probabilities[best])
-                output.append(UInt8(ascii: ","))
-                output.appendField(labels[best])
-                output.append(UInt8(ascii: ","))
-                output.append(contentsOf: timestamp)
-                for k in 0..<width {
-                    output.append(UInt8(ascii: ","))
-                    output.append(sixDecimals: probabilities[k])
-                }
-            case .regression:
-                let value = probabilities[0]
-                result.statistics.add(Double(value), positive: false)
-                output.append(shortest: value)
-                output.append(UInt8(ascii: ","))
-                output.append(contentsOf: timestamp)
-            }
-            if row.unquoted {
-                for k in 0..<echoedRuns.count {
-                    output.append(UInt8(ascii: ","))
-                    output.append(UnsafeBufferPointer(rebasing: bytes[kept[1 + k].start..<kept[1 + k].end]))
-                }
-            } else {
-                for k in 1..<spansPerRow {
-                    output.append(UInt8(ascii: ","))
-                    output.appendField(copying: kept[k], from: bytes)
-                }
-            }
-            output.append(UInt8(ascii: "\n"))
+            schema.appendRow(
+                to: &output, record: bytes, kept: keptSpans + index * spansPerRow, spansPerRow: spansPerRow,
+                echoedRuns: row.unquoted ? echoedRuns.count : nil, reserving: fixedBytes + 2 * (row.recordEnd - row.recordStart),
+                score: rawIsScore ? raw[index] : nil, probabilities: probabilities, threshold: threshold, timestamp: timestamp,
+                statistics: &result.statistics, classCounts: &result.classCounts)
         }
         result.timings.formatSeconds += monotonicSeconds() - formatStarted
-    }
-
-    /// The usual row, written in one go: a fast-path record (its fields verbatim) of a binary
-    /// model whose raw output is the score. The same bytes as the general formatting below.
-    @inline(__always)
-    private mutating func writePlainRow(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ kept: UnsafeMutablePointer<FieldSpan>, recordLength: Int, score: Float, positive: Bool
-    ) {
-        let source = bytes.baseAddress.unsafelyUnwrapped
-        let runs = echoedRuns.count
-        processor.timestamp.withUnsafeBufferPointer { timestamp in
-            let stamp = timestamp.baseAddress.unsafelyUnwrapped
-            // The id and echoed runs come from the record; commas, score, class, timestamp, LF.
-            let room = recordLength + CSVOutputBuffer.sixDecimalsMaximum + timestamp.count + 8
-            output.write(atMost: room) { target in
-                let id = kept[0]
-                var n = id.end - id.start
-                CSVOutputBuffer.copy(source + id.start, n, to: target)
-                target[n] = UInt8(ascii: ",")
-                n += 1
-                n += CSVOutputBuffer.writeSixDecimals(score, to: target + n)
-                target[n] = UInt8(ascii: ",")
-                target[n + 1] = positive ? UInt8(ascii: "1") : UInt8(ascii: "0")
-                target[n + 2] = UInt8(ascii: ",")
-                n += 3
-                CSVOutputBuffer.copy(stamp, timestamp.count, to: target + n)
-                n += timestamp.count
-                for k in 0..<runs {
-                    let run = kept[1 + k]
-                    target[n] = UInt8(ascii: ",")
-                    CSVOutputBuffer.copy(source + run.start, run.end - run.start, to: target + n + 1)
-                    n += 1 + run.end - run.start
-                }
-                target[n] = UInt8(ascii: "\n")
-                return n + 1
-            }
-        }
     }
 
     private static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>, _ field: FieldSpan) -> Bool {

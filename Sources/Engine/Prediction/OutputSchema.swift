@@ -197,3 +197,118 @@ enum JSONStringArray {
         }
     }
 }
+
+// predictions.csv: the header and both ways of writing a row. Nothing else writes its bytes.
+extension OutputSchema {
+    /// The header line: the id column, this schema's prediction columns, then the echoed input
+    /// columns, each quoted where CSV needs it.
+    func headerLine(idColumn: String, echoedColumns: [String]) -> [UInt8] {
+        var line = CSVOutputBuffer()
+        line.appendField(idColumn)
+        for name in predictionColumns + echoedColumns {
+            line.append(UInt8(ascii: ","))
+            line.appendField(name)
+        }
+        line.append(UInt8(ascii: "\n"))
+        return line.bytes
+    }
+
+    /// Appends one row, any kind of model: the id, the prediction columns, the timestamp and the
+    /// echoed fields (runs copied verbatim for a plain record, given as `echoedRuns`; fields
+    /// re-quoted one by one otherwise). Adds the row's score or value to `statistics`, and for a
+    /// multi-class model its class to `classCounts`.
+    /// - Parameters:
+    ///   - kept: the row's kept spans: the id, then the echoed runs or fields.
+    ///   - score: the raw output when it is the score as is; otherwise `probabilities` holds the
+    ///     row's transformed outputs.
+    @inline(__always)
+    func appendRow(
+        to output: inout CSVOutputBuffer, record bytes: UnsafeBufferPointer<UInt8>, kept: UnsafeMutablePointer<FieldSpan>,
+        spansPerRow: Int, echoedRuns: Int?, reserving room: Int, score rawScore: Float?, probabilities: [Float], threshold: Float,
+        timestamp: [UInt8], statistics: inout ScoreStatistics, classCounts: inout [Int]
+    ) {
+        output.reserve(room)
+        output.appendField(copying: kept[0], from: bytes)
+        output.append(UInt8(ascii: ","))
+        switch kind {
+        case .binary, .twoClass:
+            let score = rawScore ?? probabilities[width - 1]
+            let positive = score >= threshold
+            statistics.add(Double(score), positive: positive)
+            output.append(sixDecimals: score)
+            output.append(UInt8(ascii: ","))
+            output.append(positive ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+            output.append(UInt8(ascii: ","))
+            output.append(contentsOf: timestamp)
+        case .multiclass(let labels):
+            var best = 0
+            for k in 1..<width where probabilities[k] > probabilities[best] { best = k }
+            classCounts[best] += 1
+            statistics.add(Double(probabilities[best]), positive: false)
+            output.append(sixDecimals: probabilities[best])
+            output.append(UInt8(ascii: ","))
+            output.appendField(labels[best])
+            output.append(UInt8(ascii: ","))
+            output.append(contentsOf: timestamp)
+            for k in 0..<width {
+                output.append(UInt8(ascii: ","))
+                output.append(sixDecimals: probabilities[k])
+            }
+        case .regression:
+            let value = probabilities[0]
+            statistics.add(Double(value), positive: false)
+            output.append(shortest: value)
+            output.append(UInt8(ascii: ","))
+            output.append(contentsOf: timestamp)
+        }
+        if let echoedRuns {
+            for k in 0..<echoedRuns {
+                output.append(UInt8(ascii: ","))
+                output.append(UnsafeBufferPointer(rebasing: bytes[kept[1 + k].start..<kept[1 + k].end]))
+            }
+        } else {
+            for k in 1..<spansPerRow {
+                output.append(UInt8(ascii: ","))
+                output.appendField(copying: kept[k], from: bytes)
+            }
+        }
+        output.append(UInt8(ascii: "\n"))
+    }
+
+    /// The usual row, written in one go: a plain record (its fields verbatim) of a binary model
+    /// whose raw output is the score. The same bytes as ``appendRow`` writes for it.
+    @inline(__always)
+    static func writePlainBinaryRow(
+        to output: inout CSVOutputBuffer, record bytes: UnsafeBufferPointer<UInt8>, kept: UnsafeMutablePointer<FieldSpan>,
+        echoedRuns runs: Int, recordLength: Int, score: Float, positive: Bool, timestamp: [UInt8]
+    ) {
+        let source = bytes.baseAddress.unsafelyUnwrapped
+        timestamp.withUnsafeBufferPointer { timestamp in
+            let stamp = timestamp.baseAddress.unsafelyUnwrapped
+            // The id and echoed runs come from the record; commas, score, class, timestamp, LF.
+            let room = recordLength + CSVOutputBuffer.sixDecimalsMaximum + timestamp.count + 8
+            output.write(atMost: room) { target in
+                let id = kept[0]
+                var n = id.end - id.start
+                CSVOutputBuffer.copy(source + id.start, n, to: target)
+                target[n] = UInt8(ascii: ",")
+                n += 1
+                n += CSVOutputBuffer.writeSixDecimals(score, to: target + n)
+                target[n] = UInt8(ascii: ",")
+                target[n + 1] = positive ? UInt8(ascii: "1") : UInt8(ascii: "0")
+                target[n + 2] = UInt8(ascii: ",")
+                n += 3
+                CSVOutputBuffer.copy(stamp, timestamp.count, to: target + n)
+                n += timestamp.count
+                for k in 0..<runs {
+                    let run = kept[1 + k]
+                    target[n] = UInt8(ascii: ",")
+                    CSVOutputBuffer.copy(source + run.start, run.end - run.start, to: target + n + 1)
+                    n += 1 + run.end - run.start
+                }
+                target[n] = UInt8(ascii: "\n")
+                return n + 1
+            }
+        }
+    }
+}
