@@ -12,7 +12,8 @@ struct OutputFormatTests {
             String(decoding: binary.headerLine(idColumn: "id", echoedColumns: ["a", "b,c"]), as: UTF8.self)
                 == "id,prediction_score,prediction_class,timestamp,a,\"b,c\"\n")
         let regression = OutputSchema(kind: .regression, transform: .none, width: 1)
-        #expect(String(decoding: regression.headerLine(idColumn: "id", echoedColumns: []), as: UTF8.self) == "id,prediction_value,timestamp\n")
+        #expect(
+            String(decoding: regression.headerLine(idColumn: "id", echoedColumns: []), as: UTF8.self) == "id,prediction_value,timestamp\n")
     }
 
     @Test("a rejected row: line, column, name, rule, reason, and the record without its line ending, quoted")
