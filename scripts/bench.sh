@@ -94,10 +94,14 @@ fi
 # interleaved rather than measured one block after another.
 for round in $(seq 1 "$runs"); do
     echo "round $round of $runs" >&2
-    for s in $sizes; do predict "$s" 1; predict "$s" 2; done
-    if [ -n "$before" ]; then
-        for s in $sizes; do run_predict inferwatcher_before "$before" "$s" 1; run_predict inferwatcher_before "$before" "$s" 2; done
-    fi
+    # With BEFORE_BIN, each configuration runs with both binaries back to back (the page cache
+    # and the VM's writeback behave alike for the two; they swing sys time by ±1 s on 10M rows).
+    for s in $sizes; do
+        for t in 1 2; do
+            predict "$s" "$t"
+            [ -z "$before" ] || run_predict inferwatcher_before "$before" "$s" "$t"
+        done
+    done
     # With --report the input is also hashed (SHA-256, for report.json): what that costs.
     predict "$largest" 2 --report "$work/out/report.json"
     # The I/O floor: read the input, and write a file of our output's size, 1 MiB at a time (dd).

@@ -67,26 +67,24 @@ private struct PendingRow {
     var unquoted: Bool
 }
 
-/// Per-chunk scratch state of a worker.
+/// Per-chunk scratch state of a worker: it batches records for the model and collects the
+/// chunk's output; parsing, checking and formatting are each done by their own type.
 ///
 /// Records take one of two paths. The fast path handles the common record — no quotes, the
-/// header's field count, a non-blank id and finite numbers — with one byte loop that notes
-/// where fields start, numbers parsed in place and a row-major feature batch. Anything else goes
-/// through ``CSVRecordScanner`` and the checks that name the rule, line and column.
+/// header's field count, a non-blank id and finite numbers — with ``PlainRecordParser``'s one
+/// byte loop, numbers parsed in place into a row-major feature batch. Anything else goes through
+/// ``CSVRecordScanner`` and ``RecordValidator``, whose issues name the rule, line and column.
+/// Rows are formatted by ``OutputSchema``, rejected rows by ``RejectedRowWriter``.
 private struct WorkerState: ~Copyable {
     let processor: ChunkProcessor
     let columnCount: Int
     let featureCount: Int
     let capacity: Int
-    let featureColumns: [Int]
     let echoedRuns: [ClosedRange<Int>]
     /// Spans kept per pending row: the id, then echoed columns (or runs, on the fast path).
     let spansPerRow: Int
-    /// Fast path: where each field of the current record starts, plus `recordEnd + 1`.
-    let fieldStarts: UnsafeMutablePointer<Int>
-    /// For each column, the feature it feeds (its place in a batch row), or -1. A pointer, as
-    /// `fieldStarts`: the record loop reads it once per field, without bounds checks.
-    let featureSlots: UnsafeMutablePointer<Int>
+    let parser: PlainRecordParser
+    let validator: RecordValidator
     /// The batch's features, row-major, as the model takes them.
     let features: UnsafeMutablePointer<Float>
     let rows: UnsafeMutablePointer<PendingRow>
@@ -103,22 +101,17 @@ private struct WorkerState: ~Copyable {
         let plan = processor.plan
         columnCount = plan.header.count
         featureCount = plan.featureColumns.count
-        featureColumns = plan.featureColumns
         echoedRuns = plan.echoedRuns
         capacity = processor.mode == .predict ? max(processor.batchSize, 1) : 1
         spansPerRow = 1 + plan.echoedColumns.count
-        fieldStarts = .allocate(capacity: columnCount + 1)
-        featureSlots = .allocate(capacity: columnCount)
-        featureSlots.initialize(repeating: -1, count: columnCount)
-        for (feature, column) in plan.featureColumns.enumerated() { featureSlots[column] = feature }
+        parser = PlainRecordParser(plan: plan)
+        validator = RecordValidator(file: processor.file, plan: plan)
         features = .allocate(capacity: capacity * max(featureCount, 1))
         rows = .allocate(capacity: capacity)
         keptSpans = .allocate(capacity: capacity * spansPerRow)
     }
 
     deinit {
-        fieldStarts.deallocate()
-        featureSlots.deallocate()
         features.deallocate()
         rows.deallocate()
         keptSpans.deallocate()
@@ -134,7 +127,7 @@ private struct WorkerState: ~Copyable {
         }
         while position < bytes.count && !stopped {
             let next: Int
-            if let record = parseUnquoted(bytes, from: position),
+            if let record = parser.parse(bytes, from: position, into: features + rowCount * featureCount),
                 addFastRow(bytes, start: position, end: record.end, integerID: record.integerID, line: line, into: &result)
             {
                 next = record.end < bytes.count ? record.end + 1 : record.end
@@ -158,92 +151,14 @@ private struct WorkerState: ~Copyable {
         result.rejectedOutput = rejected.takeBlock()
     }
 
-    /// Fast path, step 1: one pass over the record at `start` that notes where each field begins
-    /// and parses the feature fields straight into the batch row. It accepts only the plain
-    /// record — no quotes, the header's field count, features written as `-?digits[.digits]`
-    /// with at most 19 digits — and returns the offset of its newline (or the end of the bytes);
-    /// nil sends the record to the general path, which parses it again with every check.
-    ///
-    /// Numbers are exact: Clinger's fast path or Eisel–Lemire, as ``DecimalParser`` does, so
-    /// both paths give the same bits.
-    @inline(__always)
-    private func parseUnquoted(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> PlainRecord? {
-        guard let base = bytes.baseAddress else { return nil }
-        let count = bytes.count
-        let row = features + rowCount * featureCount
-        let idColumn = processor.plan.idColumn
-        var integerID: UInt64?
-        var p = start
-        // Offsets stay within the chunk (far below Int.max): wrapping arithmetic spares the
-        // overflow checks in the loop that runs once per field.
-        var column = 0
-        while column < columnCount {
-            defer { column &+= 1 }
-            fieldStarts[column] = p
-            let feature = featureSlots[column]
-            if feature >= 0 {
-                guard let (value, next) = DecimalParser.parsePlainField(bytes, from: p, last: column &+ 1 == columnCount) else {
-                    return nil
-                }
-                row[feature] = value
-                p = next
-                continue
-            }
-            if column == idColumn {
-                // A canonical integer id is read as it is skipped.
-                var value: UInt64 = 0
-                let end = DecimalParser.accumulateDigits(bytes, from: p, to: count, into: &value)
-                if end > p, RowIDLog.isCanonical(digits: end - p, first: base[p]),
-                    end == count || base[end] == UInt8(ascii: ",") || base[end] == UInt8(ascii: "\n")
-                {
-                    integerID = value
-                    p = end
-                }
-            }
-            while p < count {
-                let byte = base[p]
-                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") { break }
-                if byte == UInt8(ascii: "\"") { return nil }
-                p += 1
-            }
-            if column + 1 < columnCount {
-                guard p < count && base[p] == UInt8(ascii: ",") else { return nil }
-                p += 1
-            }
-        }
-        // The record ends here: LF, CRLF or the end of the bytes.
-        var recordEnd = p
-        if p < count && base[p] == UInt8(ascii: "\r") {
-            p += 1
-        } else if p > start && base[p - 1] == UInt8(ascii: "\r") && featureSlots[columnCount - 1] < 0 {
-            recordEnd = p - 1  // CR swallowed by a last text field
-        }
-        guard p == count || base[p] == UInt8(ascii: "\n") else { return nil }
-        guard p > start else { return nil }  // a blank line
-        fieldStarts[columnCount] = recordEnd + 1
-        return PlainRecord(end: p, integerID: integerID)
-    }
-
-    /// What the fast path's scan found: where the record's newline is (or the end of the bytes),
-    /// and its id's value when the id is a canonical integer.
-    private struct PlainRecord {
-        var end: Int
-        var integerID: UInt64?
-    }
-
-    @inline(__always)
-    private func fieldSpan(_ column: Int) -> FieldSpan {
-        FieldSpan(start: fieldStarts[column], end: fieldStarts[column + 1] - 1, flags: 0)
-    }
-
     /// Fast path, step 2: files a parsed record's row. Returns false, changing nothing, if its id
     /// is blank (the general path then says so).
     @inline(__always)
     private mutating func addFastRow(
         _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, integerID: UInt64?, line: Int, into result: inout ChunkResult
     ) -> Bool {
-        let id = fieldSpan(processor.plan.idColumn)
-        if integerID == nil && Self.isBlank(bytes, id) { return false }
+        let id = parser.field(processor.plan.idColumn)
+        if integerID == nil && RecordValidator.isBlank(bytes, id) { return false }
         result.rowsRead += 1
         if processor.trackDuplicateIDs {
             if let integerID {
@@ -259,9 +174,7 @@ private struct WorkerState: ~Copyable {
         rows[rowCount] = PendingRow(line: line, recordStart: start, recordEnd: end, unquoted: true)
         let kept = keptSpans + rowCount * spansPerRow
         kept[0] = id
-        for (k, run) in echoedRuns.enumerated() {
-            kept[1 + k] = FieldSpan(start: fieldStarts[run.lowerBound], end: fieldStarts[run.upperBound + 1] - 1, flags: 0)
-        }
+        for (k, run) in echoedRuns.enumerated() { kept[1 + k] = parser.run(run) }
         rowCount += 1
         return true
     }
@@ -276,30 +189,10 @@ private struct WorkerState: ~Copyable {
             return
         }
         result.rowsRead += 1
-        if let issue = check(bytes, line: line, unterminated: record.unterminatedQuote) {
-            reject(issue, bytes, start, record.next, into: &result)
-            return
-        }
-        // Features: parse into the batch; the first bad one rejects the row.
-        let row = features + rowCount * featureCount
-        for (feature, column) in featureColumns.enumerated() {
-            let field = fields[column]
-            let issue: ValidationIssue
-            switch DecimalParser.parse(bytes, field.start, field.end) {
-            case .number(let number):
-                let single = Float(number)
-                if single.isFinite {
-                    row[feature] = single
-                    continue
-                }
-                issue = fieldIssue(bytes, line: line, column: column, rule: .outOfRange, "is outside the Float32 range (±3.4e38)")
-            case .empty:
-                issue = fieldIssue(bytes, line: line, column: column, rule: .emptyValue, "is empty; every feature needs a number")
-            case .nonFinite:
-                issue = fieldIssue(bytes, line: line, column: column, rule: .nonFinite, "is not finite; features must be finite numbers")
-            case .notANumber:
-                issue = fieldIssue(bytes, line: line, column: column, rule: .notANumber, "is not a number")
-            }
+        // Structure first, then each feature parsed into the batch; the first problem rejects the row.
+        if let issue = validator.structuralIssue(fields, in: bytes, line: line, unterminated: record.unterminatedQuote)
+            ?? validator.parseFeatures(fields, in: bytes, line: line, into: features + rowCount * featureCount)
+        {
             reject(issue, bytes, start, record.next, into: &result)
             return
         }
@@ -313,48 +206,6 @@ private struct WorkerState: ~Copyable {
         kept[0] = fields[plan.idColumn]
         for (k, column) in plan.echoedColumns.enumerated() { kept[1 + k] = fields[column] }
         rowCount += 1
-    }
-
-    /// Structural checks of the current record: quoting, field count, id.
-    private func check(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, unterminated: Bool) -> ValidationIssue? {
-        if unterminated {
-            return ValidationIssue(
-                file: processor.file, line: line, column: fields.count, columnName: columnName(fields.count - 1),
-                rule: .unterminatedQuote, message: "a quoted field opened here is never closed (it runs to the end of the file)"
-            )
-        }
-        if let bad = fields.firstIndex(where: \.isMalformed) {
-            return fieldIssue(
-                bytes, line: line, column: bad, rule: .malformedQuoting,
-                "has a quote that is not RFC 4180 (quote the whole field and double inner quotes)")
-        }
-        if fields.count != columnCount {
-            return ValidationIssue(
-                file: processor.file, line: line, column: min(fields.count, columnCount) + 1,
-                rule: .raggedRow,
-                message: "row has \(fields.count) field\(fields.count == 1 ? "" : "s") but the header has \(columnCount)"
-            )
-        }
-        let id = fields[processor.plan.idColumn]
-        if Self.isBlank(bytes, id) {
-            return fieldIssue(bytes, line: line, column: processor.plan.idColumn, rule: .emptyID, "is empty; every row needs an id")
-        }
-        return nil
-    }
-
-    private func columnName(_ index: Int) -> String? {
-        index >= 0 && index < processor.plan.header.count ? processor.plan.header[index] : nil
-    }
-
-    private func fieldIssue(
-        _ bytes: UnsafeBufferPointer<UInt8>, line: Int, column: Int, rule: ValidationIssue.Rule, _ problem: String
-    ) -> ValidationIssue {
-        let text = CSVRecordScanner.text(of: fields[column], in: bytes)
-        let name = columnName(column) ?? "#\(column + 1)"
-        return ValidationIssue(
-            file: processor.file, line: line, column: column + 1, columnName: name, value: text, rule: rule,
-            message: "column '\(name)' value \"\(text)\" \(problem)"
-        )
     }
 
     private mutating func reject(
@@ -417,12 +268,9 @@ private struct WorkerState: ~Copyable {
                 schema.transform.apply(to: &probabilities)
             }
             guard rawIsScore ? raw[index].isFinite : probabilities.allSatisfy(\.isFinite) else {
-                let issue = ValidationIssue(
-                    file: processor.file, line: row.line, rule: .modelOutputNotFinite,
-                    message:
-                        "the model produced \(probabilities.map(\.description).joined(separator: ", ")) for this row; check the feature values for extremes"
+                reject(
+                    validator.modelOutputIssue(line: row.line, outputs: probabilities), bytes, row.recordStart, row.recordEnd, into: &result
                 )
-                reject(issue, bytes, row.recordStart, row.recordEnd, into: &result)
                 if stopped { break }
                 continue
             }
@@ -434,14 +282,5 @@ private struct WorkerState: ~Copyable {
                 statistics: &result.statistics, classCounts: &result.classCounts)
         }
         result.timings.formatSeconds += monotonicSeconds() - formatStarted
-    }
-
-    private static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>, _ field: FieldSpan) -> Bool {
-        var p = field.start
-        while p < field.end {
-            if bytes[p] != 0x20 && bytes[p] != 0x09 { return false }
-            p += 1
-        }
-        return true
     }
 }

@@ -1,0 +1,97 @@
+/// The general path's rules for one scanned record: quoting, field count, the id, and each
+/// feature's number. Each failure is a ``ValidationIssue`` naming the file, line, column, value
+/// and rule.
+struct RecordValidator {
+    let file: String
+    let plan: ColumnPlan
+
+    /// Structural checks: an unterminated or malformed quote, a ragged row, a blank id.
+    func structuralIssue(
+        _ fields: [FieldSpan], in bytes: UnsafeBufferPointer<UInt8>, line: Int, unterminated: Bool
+    ) -> ValidationIssue? {
+        let columnCount = plan.header.count
+        if unterminated {
+            return ValidationIssue(
+                file: file, line: line, column: fields.count, columnName: columnName(fields.count - 1),
+                rule: .unterminatedQuote, message: "a quoted field opened here is never closed (it runs to the end of the file)"
+            )
+        }
+        if let bad = fields.firstIndex(where: \.isMalformed) {
+            return fieldIssue(
+                fields, bytes, line: line, column: bad, rule: .malformedQuoting,
+                "has a quote that is not RFC 4180 (quote the whole field and double inner quotes)")
+        }
+        if fields.count != columnCount {
+            return ValidationIssue(
+                file: file, line: line, column: min(fields.count, columnCount) + 1,
+                rule: .raggedRow,
+                message: "row has \(fields.count) field\(fields.count == 1 ? "" : "s") but the header has \(columnCount)"
+            )
+        }
+        if Self.isBlank(bytes, fields[plan.idColumn]) {
+            return fieldIssue(fields, bytes, line: line, column: plan.idColumn, rule: .emptyID, "is empty; every row needs an id")
+        }
+        return nil
+    }
+
+    /// Parses every feature of a structurally sound record into `row`; the first bad one is the issue.
+    func parseFeatures(
+        _ fields: [FieldSpan], in bytes: UnsafeBufferPointer<UInt8>, line: Int, into row: UnsafeMutablePointer<Float>
+    ) -> ValidationIssue? {
+        for (feature, column) in plan.featureColumns.enumerated() {
+            let field = fields[column]
+            switch DecimalParser.parse(bytes, field.start, field.end) {
+            case .number(let number):
+                let single = Float(number)
+                if single.isFinite {
+                    row[feature] = single
+                    continue
+                }
+                return fieldIssue(fields, bytes, line: line, column: column, rule: .outOfRange, "is outside the Float32 range (±3.4e38)")
+            case .empty:
+                return fieldIssue(fields, bytes, line: line, column: column, rule: .emptyValue, "is empty; every feature needs a number")
+            case .nonFinite:
+                return fieldIssue(
+                    fields, bytes, line: line, column: column, rule: .nonFinite, "is not finite; features must be finite numbers")
+            case .notANumber:
+                return fieldIssue(fields, bytes, line: line, column: column, rule: .notANumber, "is not a number")
+            }
+        }
+        return nil
+    }
+
+    /// The issue for the model's output of a row (NaN or infinite scores).
+    func modelOutputIssue(line: Int, outputs: [Float]) -> ValidationIssue {
+        ValidationIssue(
+            file: file, line: line, rule: .modelOutputNotFinite,
+            message:
+                "the model produced \(outputs.map(\.description).joined(separator: ", ")) for this row; check the feature values for extremes"
+        )
+    }
+
+    /// True when `field` holds only spaces and tabs.
+    static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>, _ field: FieldSpan) -> Bool {
+        var p = field.start
+        while p < field.end {
+            if bytes[p] != 0x20 && bytes[p] != 0x09 { return false }
+            p += 1
+        }
+        return true
+    }
+
+    private func columnName(_ index: Int) -> String? {
+        index >= 0 && index < plan.header.count ? plan.header[index] : nil
+    }
+
+    private func fieldIssue(
+        _ fields: [FieldSpan], _ bytes: UnsafeBufferPointer<UInt8>, line: Int, column: Int, rule: ValidationIssue.Rule,
+        _ problem: String
+    ) -> ValidationIssue {
+        let text = CSVRecordScanner.text(of: fields[column], in: bytes)
+        let name = columnName(column) ?? "#\(column + 1)"
+        return ValidationIssue(
+            file: file, line: line, column: column + 1, columnName: name, value: text, rule: rule,
+            message: "column '\(name)' value \"\(text)\" \(problem)"
+        )
+    }
+}
