@@ -87,7 +87,7 @@ struct RunNowCommand: ParsableCommand {
         }
         let folder = Daemon.runNowFolder(stateDirectory: loaded.stateDirectory)
         do {
-            try SpoolFolders.makeFolder(folder)
+            try FileTree.makeDirectories(folder)
             try AtomicFile.write("", to: "\(folder)/\(pipeline ?? "*")")
         } catch {
             throw CLIFailure.work(error.description)

@@ -78,7 +78,7 @@ struct CheckConfigCommand: ParsableCommand {
             lines.append("  \(p.name):")
             lines.append("    spool: \(p.spool)")
             lines.append("    archive: \(p.archive)")
-            lines.append("    model: \(p.model)\(SpoolFolders.exists(p.model) ? "" : "   (warning: not there yet)")")
+            lines.append("    model: \(p.model)\(FileKind(p.model) == .missing ? "   (warning: not there yet)" : "")")
             lines.append("    threshold: \(p.threshold)")
             lines.append("    id_column: \(p.idColumn)")
             lines.append("    include_features: \(p.includeFeatures)")

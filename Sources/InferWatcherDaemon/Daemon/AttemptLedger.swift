@@ -9,33 +9,35 @@ import Files
 struct AttemptLedger: Sendable {
     /// `processing/.attempts`.
     let folder: String
+    let fileSystem: any SpoolFileSystem
 
-    init(processing: String) {
+    init(processing: String, fileSystem: any SpoolFileSystem) {
         folder = processing + "/.attempts"
+        self.fileSystem = fileSystem
     }
 
     /// Failed attempts recorded for `file`; 0 if none.
     func attempts(of file: ClaimedFile) -> Int {
-        guard let text = try? FileContents.text(path(of: file)) else { return 0 }
+        guard let text = try? fileSystem.readText(path(of: file)) else { return 0 }
         return Int(text.filter(\.isNumber)) ?? 0
     }
 
     /// Records that `file` has now failed `attempts` times.
     func record(_ attempts: Int, for file: ClaimedFile) throws(FileError) {
-        try SpoolFolders.makeFolder(folder)
-        try AtomicFile.write("\(attempts)\n", to: path(of: file))
+        try fileSystem.makeFolder(folder)
+        try fileSystem.write("\(attempts)\n", to: path(of: file))
     }
 
     /// Forgets `file` (it was archived, skipped or quarantined).
     func forget(_ file: ClaimedFile) {
-        SpoolFolders.remove(path(of: file))
+        fileSystem.remove(path(of: file))
     }
 
     /// Removes the records of files no longer in `processing/`.
     func removeRecords(except claimed: [ClaimedFile]) {
         let kept = Set(claimed.map(\.fileName))
-        for name in SpoolFolders.names(in: folder) where !kept.contains(name) {
-            SpoolFolders.remove("\(folder)/\(name)")
+        for name in fileSystem.names(in: folder) where !kept.contains(name) {
+            fileSystem.remove("\(folder)/\(name)")
         }
     }
 

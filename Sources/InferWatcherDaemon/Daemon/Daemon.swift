@@ -45,6 +45,7 @@ public final class Daemon: Service, Sendable {
     private let logger: Logger
     private let hooks: DaemonHooks
     private let clock: any DaemonClock
+    private let fileSystem: any SpoolFileSystem
     private let state: Mutex<State>
     /// The live state behind status.json.
     let status: StatusBoard
@@ -69,24 +70,28 @@ public final class Daemon: Service, Sendable {
         config: DaemonConfig, configPath: String, logger: Logger, hooks: DaemonHooks = DaemonHooks(),
         clock: any DaemonClock = SystemClock()
     ) throws(FileError) {
-        try self.init(config: config, configPath: configPath, logger: logger, hooks: hooks, clock: clock, beforeEachJob: nil)
+        try self.init(
+            config: config, configPath: configPath, logger: logger, hooks: hooks, clock: clock, fileSystem: LocalFileSystem(),
+            beforeEachJob: nil)
     }
 
-    /// As above, with a hook each job awaits before it starts (tests hold jobs "running" with it).
+    /// As above, with the spool's file operations given (tests inject faults) and a hook each job
+    /// awaits before it starts (tests hold jobs "running" with it).
     init(
         config: DaemonConfig, configPath: String, logger: Logger, hooks: DaemonHooks, clock: any DaemonClock,
-        beforeEachJob: PipelineService.BeforeEachJob?
+        fileSystem: any SpoolFileSystem, beforeEachJob: PipelineService.BeforeEachJob?
     ) throws(FileError) {
         self.beforeEachJob = beforeEachJob
+        self.fileSystem = fileSystem
         self.configPath = configPath
         self.logger = logger
         self.hooks = hooks
         self.clock = clock
-        try SpoolFolders.makeFolder(config.stateDirectory)
+        try fileSystem.makeFolder(config.stateDirectory)
         status = StatusBoard(stateDirectory: config.stateDirectory)
         duplicates = try DuplicateIndex(stateDirectory: config.stateDirectory)
         state = Mutex(State(config: config))
-        try AtomicFile.write("\(getpid())\n", to: Self.pidPath(stateDirectory: config.stateDirectory))
+        try fileSystem.write("\(getpid())\n", to: Self.pidPath(stateDirectory: config.stateDirectory))
     }
 
     /// `<state_dir>/inferwatcher.pid`.
@@ -101,7 +106,7 @@ public final class Daemon: Service, Sendable {
 
     public func run() async throws {
         let config = state.withLock { $0.config }
-        try SpoolFolders.makeFolder(Self.runNowFolder(stateDirectory: config.stateDirectory))
+        try fileSystem.makeFolder(Self.runNowFolder(stateDirectory: config.stateDirectory))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var pipelines: [String: PipelineService] = [:]
         for pipeline in config.pipelines {
@@ -176,7 +181,8 @@ public final class Daemon: Service, Sendable {
 
     private func makePipeline(_ config: PipelineConfig) throws(FileError) -> PipelineService {
         try PipelineService(
-            config: config, duplicates: duplicates, status: status, clock: clock, logger: logger, beforeEachJob: beforeEachJob)
+            config: config, duplicates: duplicates, status: status, clock: clock, fileSystem: fileSystem, logger: logger,
+            beforeEachJob: beforeEachJob)
     }
 
     /// SIGHUP reloads, SIGUSR1 runs scheduled work now, until graceful shutdown.
@@ -253,8 +259,8 @@ public final class Daemon: Service, Sendable {
     package func runNow() {
         let (stateDirectory, pipelines) = state.withLock { ($0.config.stateDirectory, $0.pipelines) }
         let folder = Self.runNowFolder(stateDirectory: stateDirectory)
-        let requested = SpoolFolders.names(in: folder)
-        for name in requested { SpoolFolders.remove("\(folder)/\(name)") }
+        let requested = fileSystem.names(in: folder)
+        for name in requested { fileSystem.remove("\(folder)/\(name)") }
         let targets = requested.isEmpty || requested.contains("*") ? Array(pipelines.keys) : requested.filter { pipelines[$0] != nil }
         for name in targets.sorted() {
             logger.info("run-now: running due work", metadata: ["iw.pipeline": "\(name)"])

@@ -31,6 +31,7 @@ struct JobExecutor: Sendable {
     let duplicates: DuplicateIndex
     let status: StatusBoard
     let ledger: AttemptLedger
+    let fileSystem: any SpoolFileSystem
     let clock: any DaemonClock
     let logger: Logger
     /// True once the job should give up at the next chunk boundary (the stop timeout passed).
@@ -57,9 +58,9 @@ struct JobExecutor: Sendable {
             $0.running.append(StatusBoard.RunningJob(jobID: jobID, input: file.originalName, startedAt: started, lastProgress: started))
         }
 
-        if let existing = Self.findArchivedFolder(archive: pipeline.archive, jobID: jobID) {
+        if let existing = findArchivedFolder(jobID: jobID) {
             log.info("job already archived by an earlier run; cleaning up", metadata: .event(.jobSucceeded, ["iw.archive": "\(existing)"]))
-            SpoolFolders.remove(file.path)
+            fileSystem.remove(file.path)
             ledger.forget(file)
             return .alreadyArchived(folder: existing)
         }
@@ -67,7 +68,7 @@ struct JobExecutor: Sendable {
         if let first = duplicates.lookup(hash) {
             log.notice("same content was archived before", metadata: ["iw.duplicate_of": "\(first)"])
             if pipeline.duplicates == .skip {
-                SpoolFolders.remove(file.path)
+                fileSystem.remove(file.path)
                 ledger.forget(file)
                 return .skippedDuplicate(of: first)
             }
@@ -75,14 +76,14 @@ struct JobExecutor: Sendable {
 
         let work = Self.workFolder(archive: pipeline.archive) + "/" + jobID
         defer {
-            SpoolFolders.removeTree(work)
+            fileSystem.removeTree(work)
             MallocTuning.returnFreeMemory()
         }
         let predictions = work + "/predictions.csv"
         let rejected = work + "/rejected.csv"
         var report: PredictionReport
         do {
-            try SpoolFolders.makeFolder(work)
+            try fileSystem.makeFolder(work)
             let predictor = try BatchPredictor(modelPath: pipeline.model, options: pipeline.predictionOptions)
             let pipelineName = pipeline.name
             let status = self.status
@@ -118,7 +119,7 @@ struct JobExecutor: Sendable {
         report.inputSHA256 = hash  // of the same claimed file: the engine was asked not to hash it again
         pausePoint?.pauseIfAt(.afterPredict, jobID: jobID)
         var outputs = ["predictions.csv": predictions]
-        if report.rowsRejected > 0 && SpoolFolders.exists(rejected) { outputs["rejected.csv"] = rejected }
+        if report.rowsRejected > 0 && fileSystem.exists(rejected) { outputs["rejected.csv"] = rejected }
         let request = JobArchiveRequest(
             pipeline: pipeline.name, jobID: jobID, inputPath: file.path, inputName: file.originalName,
             startedAt: started, finishedAt: clock.now.unixSeconds, compression: pipeline.compression, outputs: outputs,
@@ -136,9 +137,9 @@ struct JobExecutor: Sendable {
         do { try duplicates.record(hash, folder: folder) } catch {
             log.warning("could not record the content hash for duplicate detection: \(error.description)")
         }
-        SpoolFolders.remove(file.path)
+        fileSystem.remove(file.path)
         ledger.forget(file)
-        SpoolFolders.sync(folder: pipeline.processing)
+        fileSystem.sync(folder: pipeline.processing)
         let duration = clock.now.unixSeconds - started
         log.info(
             "job succeeded: \(report.rowsPredicted) predicted, \(report.rowsRejected) rejected",
@@ -192,32 +193,23 @@ struct JobExecutor: Sendable {
         }
     }
 
-    /// Moves the claimed file to `failed/` with its reason files and forgets its attempts.
+    /// Moves the claimed file to `failed/` (never replacing an earlier one) with its reason files
+    /// first, and forgets its attempts.
     private func moveToFailed(
         _ file: ClaimedFile, jobID: String, reason: String, issue: ValidationIssue?, attempts: Int
     ) throws(FileError) -> String {
-        let path = try Self.quarantine(
-            file, into: pipeline.failed, jobID: jobID, reason: reason, issue: issue, attempts: attempts, at: clock.now)
-        ledger.forget(file)
-        return path
-    }
-
-    /// Moves the claimed file to `failed/` (never replacing an earlier one) and writes its reason files.
-    static func quarantine(
-        _ file: ClaimedFile, into failed: String, jobID: String, reason: String, issue: ValidationIssue?, attempts: Int,
-        at time: UnixInstant
-    ) throws(FileError) -> String {
-        try SpoolFolders.makeFolder(failed)
+        let failed = pipeline.failed
+        try fileSystem.makeFolder(failed)
         var name = file.originalName
         var counter = 1
-        while SpoolFolders.exists("\(failed)/\(name)") || SpoolFolders.exists("\(failed)/\(name).error.json") {
+        while fileSystem.exists("\(failed)/\(name)") || fileSystem.exists("\(failed)/\(name).error.json") {
             counter += 1
             name = "\(file.originalName).\(counter)"
         }
         let target = "\(failed)/\(name)"
         let report = FailureReport(
             input: file.originalName, job: jobID, reason: reason, attempts: attempts,
-            failedAt: RFC3339.format(time.unixSeconds), file: issue.map { _ in file.originalName }, line: issue?.line,
+            failedAt: RFC3339.format(clock.now.unixSeconds), file: issue.map { _ in file.originalName }, line: issue?.line,
             column: issue?.column, columnName: issue?.columnName, value: issue?.value, rule: issue?.rule.name,
             message: issue?.message)
         let json: String
@@ -225,11 +217,17 @@ struct JobExecutor: Sendable {
             throw .invalid("cannot encode the failure report: \(error)", path: "\(target).error.json")
         }
         // The reason files first: a crash before the move leaves the input in processing/ (redone).
-        let shown = issue.map { describe($0, input: file.originalName) } ?? reason
-        try AtomicFile.write(json, to: "\(target).error.json")
-        try AtomicFile.write(shown + "\n", to: "\(target).error.txt")
-        try SpoolFolders.move(file.path, to: target)
-        SpoolFolders.sync(folder: failed)
+        let shown = issue.map { Self.describe($0, input: file.originalName) } ?? reason
+        try fileSystem.write(json, to: "\(target).error.json")
+        try fileSystem.write(shown + "\n", to: "\(target).error.txt")
+        do { try fileSystem.move(file.path, to: target) } catch {
+            // The input stays in processing/ for the retry; its reason files must not outlive this try.
+            fileSystem.remove("\(target).error.json")
+            fileSystem.remove("\(target).error.txt")
+            throw error
+        }
+        fileSystem.sync(folder: failed)
+        ledger.forget(file)
         return target
     }
 
@@ -239,9 +237,10 @@ struct JobExecutor: Sendable {
     }
 
     /// The folder of an archived job with this id, if any date folder holds one.
-    static func findArchivedFolder(archive: String, jobID: String) -> String? {
-        for date in SpoolFolders.names(in: archive) where CalendarDate(folderName: date) != nil {
-            for name in SpoolFolders.names(in: "\(archive)/\(date)") where name.hasSuffix("-" + jobID) && !name.hasPrefix(".") {
+    func findArchivedFolder(jobID: String) -> String? {
+        let archive = pipeline.archive
+        for date in fileSystem.names(in: archive) where CalendarDate(folderName: date) != nil {
+            for name in fileSystem.names(in: "\(archive)/\(date)") where name.hasSuffix("-" + jobID) && !name.hasPrefix(".") {
                 return "\(archive)/\(date)/\(name)"
             }
         }

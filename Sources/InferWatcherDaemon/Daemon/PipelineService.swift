@@ -25,6 +25,7 @@ final class PipelineService: Service, Sendable {
     private let duplicates: DuplicateIndex
     private let status: StatusBoard
     private let clock: any DaemonClock
+    private let fileSystem: any SpoolFileSystem
     private let logger: Logger
     private let heartbeat: Mutex<UnixInstant>
     private let lastTurn: Mutex<(at: UnixInstant, nextWake: UnixInstant)?> = Mutex(nil)
@@ -38,20 +39,21 @@ final class PipelineService: Service, Sendable {
     /// Prepares the pipeline: folders, recovery of `processing/`, the watch and a first scan.
     /// - Throws: ``FileError`` when a folder cannot be made or watched.
     init(
-        config: PipelineConfig, duplicates: DuplicateIndex, status: StatusBoard, clock: any DaemonClock, logger: Logger,
-        beforeEachJob: BeforeEachJob? = nil
+        config: PipelineConfig, duplicates: DuplicateIndex, status: StatusBoard, clock: any DaemonClock,
+        fileSystem: any SpoolFileSystem, logger: Logger, beforeEachJob: BeforeEachJob? = nil
     ) throws(FileError) {
         name = config.name
         self.beforeEachJob = beforeEachJob
         self.duplicates = duplicates
         self.status = status
         self.clock = clock
+        self.fileSystem = fileSystem
         var logger = logger
         logger[metadataKey: "iw.pipeline"] = "\(config.name)"
         self.logger = logger
         let now = clock.now
         heartbeat = Mutex(now)
-        let state = try SpoolState(config: config, inbox: inbox, logger: logger, now: now)
+        let state = try SpoolState(config: config, inbox: inbox, fileSystem: fileSystem, logger: logger, now: now)
         status.update(config.name) { $0.queued = state.queue.count }
         prepared = Mutex(state)
     }
@@ -170,7 +172,8 @@ final class PipelineService: Service, Sendable {
     ) {
         let abandon = AbandonFlag()
         let executor = JobExecutor(
-            pipeline: config, duplicates: duplicates, status: status, ledger: ledger, clock: clock, logger: logger,
+            pipeline: config, duplicates: duplicates, status: status, ledger: ledger, fileSystem: fileSystem, clock: clock,
+            logger: logger,
             shouldStop: { abandon.isRaised })
         let inbox = self.inbox
         let label = "iw.job.\(name)"

@@ -9,6 +9,7 @@ struct SpoolState {
     private(set) var config: PipelineConfig
     private let logger: Logger
     private let inbox: PipelineInbox
+    private let fileSystem: any SpoolFileSystem
     let ledger: AttemptLedger
     private var watcher: SpoolWatcher?
     private(set) var tracker = SettleTracker()
@@ -23,19 +24,22 @@ struct SpoolState {
 
     /// Creates the folders, clears what a crash left half-done, recovers `processing/`, starts
     /// watching `incoming/` and scans it once.
-    init(config: PipelineConfig, inbox: PipelineInbox, logger: Logger, now: UnixInstant) throws(FileError) {
+    init(
+        config: PipelineConfig, inbox: PipelineInbox, fileSystem: any SpoolFileSystem, logger: Logger, now: UnixInstant
+    ) throws(FileError) {
         self.config = config
         self.logger = logger
         self.inbox = inbox
-        ledger = AttemptLedger(processing: config.processing)
+        self.fileSystem = fileSystem
+        ledger = AttemptLedger(processing: config.processing, fileSystem: fileSystem)
         nextRescan = now + config.rescan
         for folder in [config.incoming, config.processing, config.failed, config.archive] {
-            try SpoolFolders.makeFolder(folder)
+            try fileSystem.makeFolder(folder)
         }
         // Work folders of jobs a crash interrupted: their jobs are redone from processing/.
         let work = JobExecutor.workFolder(archive: config.archive)
-        try SpoolFolders.makeFolder(work)
-        for name in SpoolFolders.names(in: work) { SpoolFolders.removeTree("\(work)/\(name)") }
+        try fileSystem.makeFolder(work)
+        for name in fileSystem.names(in: work) { fileSystem.removeTree("\(work)/\(name)") }
         for path in try ArchiveWriter.removeAbandonedStaging(root: config.archive) {
             logger.notice("removed an unfinished archive folder left by a crash: \(path)")
         }
@@ -52,7 +56,7 @@ struct SpoolState {
     /// they had already used.
     private mutating func recoverProcessing() {
         var recovered: [ClaimedFile] = []
-        for name in SpoolFolders.names(in: config.processing) where !name.hasPrefix(".") {
+        for name in fileSystem.names(in: config.processing) where !name.hasPrefix(".") {
             if var file = ClaimedFile(folder: config.processing, fileName: name) {
                 file.attempts = ledger.attempts(of: file)
                 recovered.append(file)
@@ -85,7 +89,7 @@ struct SpoolState {
     /// (Re)creates the spool folders and watches `incoming/`; on failure, the next turn tries again.
     private mutating func startWatching(now: UnixInstant) {
         do {
-            for folder in [config.incoming, config.processing, config.failed] { try SpoolFolders.makeFolder(folder) }
+            for folder in [config.incoming, config.processing, config.failed] { try fileSystem.makeFolder(folder) }
             watcher = try SpoolWatcher(folder: config.incoming, onEvents: inbox.post)
             scan(now: now)
         } catch {
@@ -103,13 +107,13 @@ struct SpoolState {
 
     /// Adds every eligible file in `incoming/` to the settle tracker.
     mutating func scan(now: UnixInstant) {
-        for name in SpoolFolders.names(in: config.incoming) where !SpoolNames.isIgnored(name) {
+        for name in fileSystem.names(in: config.incoming) where !SpoolNames.isIgnored(name) {
             consider(name, now: now, restart: false)
         }
     }
 
     private mutating func consider(_ name: String, now: UnixInstant, restart: Bool) {
-        guard !SpoolNames.isIgnored(name), let entry = SpoolFolders.entry(folder: config.incoming, name: name) else { return }
+        guard !SpoolNames.isIgnored(name), let entry = fileSystem.entry(folder: config.incoming, name: name) else { return }
         guard entry.kind == .regular else {
             if entry.kind != .directory && warned.insert(name).inserted {
                 logger.warning(
@@ -131,7 +135,7 @@ struct SpoolState {
             case .fileChanged(let name):
                 consider(name, now: now, restart: true)
             case .created(let name):
-                if let entry = SpoolFolders.entry(folder: config.incoming, name: name), entry.kind != .regular {
+                if let entry = fileSystem.entry(folder: config.incoming, name: name), entry.kind != .regular {
                     consider(name, now: now, restart: false)
                 }
             case .overflow:
@@ -140,7 +144,7 @@ struct SpoolState {
             case .folderGone:
                 logger.warning("incoming/ was deleted or replaced; recreating and watching it again")
                 do {
-                    try SpoolFolders.makeFolder(config.incoming)
+                    try fileSystem.makeFolder(config.incoming)
                     try watcher.rewatch()
                 } catch {
                     logger.error("cannot watch \(config.incoming): \(error)")
@@ -162,8 +166,8 @@ struct SpoolState {
 
     /// Claims settled files into `processing/` when the schedule is due.
     mutating func claimDueFiles(now: UnixInstant) {
-        let incoming = config.incoming
-        let result = tracker.ready(now: now, settle: config.settle) { SpoolFolders.entry(folder: incoming, name: $0) }
+        let (incoming, fileSystem) = (config.incoming, self.fileSystem)
+        let result = tracker.ready(now: now, settle: config.settle) { fileSystem.entry(folder: incoming, name: $0) }
         let due: Bool
         switch config.schedule {
         case .immediate:
@@ -180,23 +184,23 @@ struct SpoolState {
             let file = ClaimedFile(folder: config.processing, original: entry.name, arrivalNanoseconds: lastArrivalNanoseconds)
             tracker.forget(entry.name)
             do {
-                try SpoolFolders.move("\(incoming)/\(entry.name)", to: file.path)
+                try fileSystem.move("\(incoming)/\(entry.name)", to: file.path)
                 queue.append(file)
                 logger.info("claimed \(entry.name) (\(entry.size) bytes)", metadata: ["iw.input": "\(entry.name)"])
             } catch {
                 logger.error("cannot claim \(entry.name): \(error)")
             }
         }
-        if !result.ready.isEmpty { SpoolFolders.sync(folder: config.processing) }
+        if !result.ready.isEmpty { fileSystem.sync(folder: config.processing) }
     }
 
     /// The next time the loop must look again without an event: a settle time ending, the rescan,
     /// the schedule's next elapse or a retry coming due.
     func nextDeadline(now: UnixInstant) -> UnixInstant {
         var deadline = nextRescan
-        let incoming = config.incoming
+        let (incoming, fileSystem) = (config.incoming, self.fileSystem)
         var copy = tracker
-        if let next = copy.ready(now: now, settle: config.settle, stat: { SpoolFolders.entry(folder: incoming, name: $0) }).nextCheck {
+        if let next = copy.ready(now: now, settle: config.settle, stat: { fileSystem.entry(folder: incoming, name: $0) }).nextCheck {
             deadline = min(deadline, next)
         }
         if let nextElapse { deadline = min(deadline, nextElapse) }

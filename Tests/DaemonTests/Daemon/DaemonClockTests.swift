@@ -186,3 +186,59 @@ struct DaemonClockTests {
         try await daemon.stop()
     }
 }
+
+/// The daemon's own file operations failing under it, through an injected file system.
+@Suite("Daemon in-process: file-system faults")
+struct DaemonFaultTests {
+    @Test("a claim that fails (EIO on the rename) leaves the file in incoming/, and the next rescan claims it")
+    func claimFails() async throws {
+        let daemon = try InProcessDaemon()
+        try daemon.configure(pipelines: ["default": "rescan: 1min"])
+        daemon.fileSystem.fail("move", whereTargetContains: "/processing/", errno: EIO)
+        try await daemon.start()
+        try await daemon.drop("a.csv")
+        await daemon.advance(by: .seconds(2))
+        await eventually("the failed claim to be logged") { daemon.log.count("cannot claim a.csv") == 1 }
+        #expect(daemon.files(in: daemon.incoming()) == ["a.csv"])
+        await daemon.advance(by: .seconds(58))  // the rescan at 1 min finds it; then it settles again
+        await daemon.advance(by: .seconds(2))
+        await eventually("the job after the rescan") { daemon.finishedJobs().map(\.outcome) == [.archived] }
+        try await daemon.stop()
+    }
+
+    @Test("a quarantine whose move fails is retried after the backoff, and the input is never lost")
+    func quarantineMoveFails() async throws {
+        let daemon = try InProcessDaemon()
+        try daemon.configure(pipelines: ["default": "retries: {attempts: 3, initial_backoff: 10s, max_backoff: 10s}"])
+        daemon.fileSystem.fail("move", whereTargetContains: "/failed/", errno: ENOSPC)
+        try await daemon.start()
+        try daemon.writeIncoming("bad.csv", InProcessDaemon.sampleCSV(rows: 5).replacingOccurrences(of: "\n3,", with: "\nx3,,"))
+        await eventually("the pipeline to see bad.csv") { (daemon.daemon?.status.snapshot(of: "default")?.waiting ?? 0) >= 1 }
+        await daemon.advance(by: .seconds(2))
+        await eventually("the failed quarantine") { daemon.log.count("could not quarantine the input") == 1 }
+        #expect(daemon.files(in: daemon.processing()).count == 1, "the input stays in processing/")
+        #expect(daemon.files(in: daemon.failed()).isEmpty, "no reason files without their input")
+        await daemon.advance(by: .seconds(10))
+        await eventually("the quarantine on the retry") { daemon.finishedJobs().map(\.outcome) == [.quarantined] }
+        #expect(daemon.files(in: daemon.failed()) == ["bad.csv", "bad.csv.error.json", "bad.csv.error.txt"])
+        #expect(daemon.files(in: daemon.processing()).isEmpty)
+        try await daemon.stop()
+    }
+
+    @Test("a failed attempt whose count cannot be recorded is still retried, and the warning says why")
+    func attemptRecordFails() async throws {
+        let daemon = try InProcessDaemon()
+        try daemon.configure(pipelines: [
+            "default": "model: /nonexistent/model.onnx\nretries: {attempts: 2, initial_backoff: 10s, max_backoff: 10s}"
+        ])
+        daemon.fileSystem.fail("write", whereTargetContains: "/.attempts/", errno: EROFS)
+        try await daemon.start()
+        try await daemon.drop("a.csv")
+        await daemon.advance(by: .seconds(2))
+        await eventually("attempt 1 to fail") { daemon.log.count("job attempt 1 of 2 failed") == 1 }
+        #expect(daemon.log.count("could not record the failed attempt") == 1)
+        await daemon.advance(by: .seconds(10))
+        await eventually("the input to be quarantined") { daemon.finishedJobs().map(\.outcome) == [.quarantined] }
+        try await daemon.stop()
+    }
+}

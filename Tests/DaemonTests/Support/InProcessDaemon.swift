@@ -108,6 +108,8 @@ final class InProcessDaemon: @unchecked Sendable {
     let clock: ManualClock
     let log = CapturedLog()
     let gate: JobGate?
+    /// The daemon's spool operations: the real file system, with the faults a test arms.
+    let fileSystem = FaultyFileSystem()
     var configPath: String { root + "/inferwatcher.yaml" }
     var state: String { root + "/state" }
     private(set) var daemon: Daemon?
@@ -159,7 +161,7 @@ final class InProcessDaemon: @unchecked Sendable {
         if let gate { beforeEachJob = { input in await gate.pass(input) } }
         let daemon = try Daemon(
             config: config, configPath: configPath, logger: log.logger(), hooks: DaemonHooks(ready: { readyFlag.set() }),
-            clock: clock, beforeEachJob: beforeEachJob)
+            clock: clock, fileSystem: fileSystem, beforeEachJob: beforeEachJob)
         let group = ServiceGroup(services: [daemon], gracefulShutdownSignals: [], cancellationSignals: [], logger: log.logger())
         self.daemon = daemon
         self.group = group
@@ -195,15 +197,20 @@ final class InProcessDaemon: @unchecked Sendable {
     /// Writes a file elsewhere and renames it into `incoming/`, then waits until the pipeline has
     /// seen it (it is settling).
     func drop(_ name: String, rows: Int = 20, pipeline: String = "default") async throws {
-        let staging = root + "/staging-" + name
-        try Self.sampleCSV(rows: rows).write(toFile: staging, atomically: false, encoding: .utf8)
-        try FileManager.default.moveItem(atPath: staging, toPath: incoming(pipeline) + "/" + name)
+        try writeIncoming(name, Self.sampleCSV(rows: rows), pipeline: pipeline)
         await eventually("the pipeline to see \(name)") { (daemon?.status.snapshot(of: pipeline)?.waiting ?? 0) >= 1 }
     }
 
     /// Jobs of `pipeline` that have ended (archived, skipped or quarantined), newest first.
     func finishedJobs(_ pipeline: String = "default") -> [StatusBoard.FinishedJob] {
         daemon?.status.snapshot(of: pipeline)?.recent ?? []
+    }
+
+    /// Writes `text` elsewhere and renames it into `incoming/` as `name`.
+    func writeIncoming(_ name: String, _ text: String, pipeline: String = "default") throws {
+        let staging = root + "/staging-" + name
+        try text.write(toFile: staging, atomically: false, encoding: .utf8)
+        try FileManager.default.moveItem(atPath: staging, toPath: incoming(pipeline) + "/" + name)
     }
 
     /// Archived job folders of `pipeline`.
