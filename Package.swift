@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "InferWatcherDaemon", "SystemdCalendar", "Engine", "Archive",
+                "InferWatcherDaemon", "SystemdCalendar", "Engine", "Archive", "Files",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -18,17 +18,10 @@ final class TemporaryFolder {
     deinit { try? FileTree.removeTree(path) }
 }
 
-/// A small deterministic generator for test bytes.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// `count` bytes that look random and are the same on every run (a multiplicative hash of the
+/// index and `seed`).
+func scrambledBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+    (0..<count).map { index in UInt8(truncatingIfNeeded: (UInt64(index) &+ seed) &* 0x9E37_79B9_7F4A_7C15 >> 56) }
 }
 
 /// The streaming atomic writer: renamed into place only on commit, whole, also when it is large
@@ -39,12 +32,8 @@ struct AtomicFileWriterTests {
     func largeFileIsPublishedWhole() throws {
         let folder = try TemporaryFolder()
         let path = "\(folder.path)/out.csv"
-        var generator = SplitMix64(seed: 6)
         let total = AtomicFileWriter.writebackStride * 5 / 2 + 12_345
-        var bytes = [UInt8](repeating: 0, count: total)
-        bytes.withUnsafeMutableBytes { raw in
-            for word in 0..<total / 8 { raw.storeBytes(of: generator.next(), toByteOffset: 8 * word, as: UInt64.self) }
-        }
+        let bytes = scrambledBytes(total, seed: 6)
         let file = try AtomicFileWriter(path: path)
         var offset = 0
         var piece = 1
@@ -81,8 +70,7 @@ struct FilesTests {
     @Test("FileDigest(of:) is the size and SHA-256 of the bytes, streamed in blocks")
     func digest() throws {
         let folder = try TemporaryFolder()
-        var generator = SplitMix64(seed: 9)
-        let bytes = (0..<(3 << 20) + 17).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let bytes = scrambledBytes((3 << 20) + 17, seed: 9)
         try AtomicFile.write(bytes, to: folder.path, name: "blob")
         let digest = try FileDigest(of: folder.path + "/blob")
         #expect(digest == FileDigest(size: bytes.count, sha256: SHA256.hex(of: bytes)))

@@ -98,25 +98,23 @@ struct TensorDecoder: Sendable {
         var offset = 0
         var length: Int?
         for entry in proto.externalData {
+            func byteCount() throws(ModelError) -> Int {
+                guard let value = Int(entry.value), value >= 0 else {
+                    throw ModelError(
+                        code: .externalData,
+                        message:
+                            "\(modelPath): tensor '\(proto.name)' has external data \(entry.key) '\(entry.value)', which is not a byte count"
+                    )
+                }
+                return value
+            }
             switch entry.key {
             case "location":
                 location = entry.value
             case "offset":
-                guard let value = Int(entry.value), value >= 0 else {
-                    throw ModelError(
-                        code: .externalData,
-                        message: "\(modelPath): tensor '\(proto.name)' has external data offset '\(entry.value)', which is not a byte count"
-                    )
-                }
-                offset = value
+                offset = try byteCount()
             case "length":
-                guard let value = Int(entry.value), value >= 0 else {
-                    throw ModelError(
-                        code: .externalData,
-                        message: "\(modelPath): tensor '\(proto.name)' has external data length '\(entry.value)', which is not a byte count"
-                    )
-                }
-                length = value
+                length = try byteCount()
             default:
                 continue
             }

@@ -94,8 +94,8 @@ struct JobExecutor: Sendable {
                     pausePoint?.pauseIfAt(.midPredict, jobID: jobID)
                     status.update(pipelineName) { state in
                         guard let index = state.running.firstIndex(where: { $0.jobID == jobID }) else { return }
-                        state.running[index].bytesRead = progress.bytesRead
                         state.running[index].totalBytes = progress.totalBytes
+                        state.running[index].bytesRead = progress.bytesRead
                         state.running[index].rowsRead = progress.rowsRead
                         state.running[index].rowsPerSecond = Double(progress.rowsRead) / max(progress.elapsedSeconds, 0.001)
                         state.running[index].lastProgress = clock.now.unixSeconds

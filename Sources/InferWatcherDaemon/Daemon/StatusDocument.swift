@@ -81,15 +81,16 @@ public struct PipelineStatus: Codable, Sendable, Equatable {
         public var input: String
         /// Unix seconds.
         public var startedAt: Double
-        public var bytesRead = 0
+        public var bytesRead = 0 {
+            didSet { percent = totalBytes.flatMap { $0 > 0 ? min(100, bytesRead * 100 / $0) : nil } }
+        }
         public var totalBytes: Int?
+        /// How much of the input has been read, when its size is known.
+        public private(set) var percent: Int?
         public var rowsRead = 0
         public var rowsPerSecond = 0.0
         /// Unix time of the job's last sign of life (start or a progress report).
         public var lastProgress: Double
-
-        /// How much of the input has been read, when its size is known.
-        public var percent: Int? { totalBytes.flatMap { $0 > 0 ? min(100, bytesRead * 100 / $0) : nil } }
 
         enum CodingKeys: String, CodingKey {
             case jobID = "job"
@@ -97,6 +98,7 @@ public struct PipelineStatus: Codable, Sendable, Equatable {
             case startedAt = "started_at"
             case bytesRead = "bytes_read"
             case totalBytes = "total_bytes"
+            case percent
             case rowsRead = "rows_read"
             case rowsPerSecond = "rows_per_second"
             case lastProgress = "last_progress"

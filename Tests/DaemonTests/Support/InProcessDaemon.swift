@@ -1,3 +1,5 @@
+import Archive
+import Files
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -213,18 +215,17 @@ final class InProcessDaemon: @unchecked Sendable {
         try FileManager.default.moveItem(atPath: staging, toPath: incoming(pipeline) + "/" + name)
     }
 
-    /// Archived job folders of `pipeline`.
+    /// Archived job folders of `pipeline`, by path: every job folder in every date folder.
     func archivedJobs(_ pipeline: String = "default") -> [String] {
         let archive = archive(pipeline)
-        let dates = ((try? FileManager.default.contentsOfDirectory(atPath: archive)) ?? []).filter { $0.first?.isNumber == true }
-        return dates.flatMap { date in
-            ((try? FileManager.default.contentsOfDirectory(atPath: archive + "/" + date)) ?? [])
-                .filter { !$0.hasPrefix(".") }.map { archive + "/" + date + "/" + $0 }
-        }.sorted()
+        let dates = ((try? FileTree.list(archive)) ?? []).filter { CalendarDate(folderName: $0) != nil }
+        let jobs = dates.flatMap { date in ((try? FileTree.list("\(archive)/\(date)")) ?? []).map { "\(archive)/\(date)/\($0)" } }
+        return jobs.filter { !FileTree.name(of: $0).hasPrefix(".") }.sorted()
     }
 
+    /// The visible names in `folder`, sorted.
     func files(in folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        ((try? FileTree.list(folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 
     /// Sample CSV text in the engine's input shape.

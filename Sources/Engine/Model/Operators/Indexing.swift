@@ -86,29 +86,9 @@ struct SliceKernel: OperatorKernel {
             step[axis] = stride
         }
         let strides = data.shape.rowMajorStrides
-        let count = shape.elementCount
-        func slice<T>(_ values: [T]) -> [T] {
-            guard count > 0 else { return [] }
-            guard !shape.isEmpty else { return [values[0]] }
-            var result: [T] = []
-            result.reserveCapacity(count)
-            var position = [Int](repeating: 0, count: shape.count)
-            var offset = zip(first, strides).reduce(0) { $0 + $1.0 * $1.1 }
-            let last = shape.count - 1
-            for _ in 0..<count {
-                result.append(values[offset])
-                var axis = last
-                while axis >= 0 {
-                    position[axis] += 1
-                    offset += step[axis] * strides[axis]
-                    if position[axis] < shape[axis] { break }
-                    offset -= step[axis] * strides[axis] * shape[axis]
-                    position[axis] = 0
-                    axis -= 1
-                }
-            }
-            return result
-        }
+        let stepStrides = zip(step, strides).map { $0 * $1 }
+        let start = zip(first, strides).reduce(0) { $0 + $1.0 * $1.1 }
+        func slice<T>(_ values: [T]) -> [T] { gatherStrided(values, shape: shape, strides: stepStrides, start: start) }
         switch data.elementType {
         case .float: return [Tensor(shape: shape, floats: slice(data.floats))]
         case .int64: return [Tensor(shape: shape, ints: slice(data.ints))]
@@ -190,24 +170,7 @@ struct TransposeKernel: OperatorKernel {
                 }
                 return result
             }
-            var result: [T] = []
-            result.reserveCapacity(count)
-            var position = [Int](repeating: 0, count: shape.count)
-            var offset = 0
-            let last = shape.count - 1
-            for _ in 0..<count {
-                result.append(values[offset])
-                var axis = last
-                while axis >= 0 {
-                    position[axis] += 1
-                    offset += sourceStrides[axis]
-                    if position[axis] < shape[axis] { break }
-                    offset -= sourceStrides[axis] * shape[axis]
-                    position[axis] = 0
-                    axis -= 1
-                }
-            }
-            return result
+            return gatherStrided(values, shape: shape, strides: sourceStrides, start: 0)
         }
         switch x.elementType {
         case .float: return [Tensor(shape: shape, floats: transpose(x.floats))]
@@ -230,4 +193,30 @@ struct ExpandKernel: OperatorKernel {
         case .int64: return [Tensor(shape: shape, ints: Broadcast.expand(x.ints, from: x.shape, to: shape))]
         }
     }
+}
+
+/// The elements of `values` that a row-major walk over `shape` reaches, starting at offset
+/// `start` and moving `strides[axis]` per step along each axis: the gather behind Slice and
+/// Transpose.
+private func gatherStrided<T>(_ values: [T], shape: [Int], strides: [Int], start: Int) -> [T] {
+    let count = shape.elementCount
+    guard count > 0 else { return [] }
+    guard !shape.isEmpty else { return [values[start]] }
+    var result: [T] = []
+    result.reserveCapacity(count)
+    var position = [Int](repeating: 0, count: shape.count)
+    var offset = start
+    for _ in 0..<count {
+        result.append(values[offset])
+        var axis = shape.count - 1
+        while axis >= 0 {
+            position[axis] += 1
+            offset += strides[axis]
+            if position[axis] < shape[axis] { break }
+            offset -= strides[axis] * shape[axis]
+            position[axis] = 0
+            axis -= 1
+        }
+    }
+    return result
 }
