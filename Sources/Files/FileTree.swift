@@ -25,6 +25,20 @@ public enum FileTree {
         return String(trimmed[trimmed.index(after: slash)...])
     }
 
+    /// Whether `a` and `b` name the same file: the same device and inode when both exist (however
+    /// spelled: `./x`, a symlink, a hard link), else the same name in the same folder (by the
+    /// folder's device and inode). False when neither can be resolved.
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        func identity(_ path: String) -> (UInt64, UInt64, String)? {
+            var info = stat()
+            if stat(path, &info) == 0 { return (UInt64(info.st_dev), UInt64(info.st_ino), "") }
+            guard stat(parent(of: path), &info) == 0 else { return nil }
+            return (UInt64(info.st_dev), UInt64(info.st_ino), name(of: path))
+        }
+        guard let x = identity(a), let y = identity(b) else { return false }
+        return x == y
+    }
+
     /// The `lstat` of a path, or nil when nothing is there.
     public static func status(_ path: String) throws(FileError) -> stat? {
         var info = stat()

@@ -42,6 +42,35 @@ struct CLITests {
         }
     }
 
+    @Test(
+        "predict never overwrites its input, the model or the rejected file, however the output is spelled",
+        arguments: ["same", "dot-slash", "hard-link", "model", "rejected-is-input", "rejected-is-output"])
+    func neverDestroysInput(_ clash: String) throws {
+        let scratch = Scratch()
+        let input = try sample(scratch, rows: 50)
+        let original = try String(contentsOfFile: input, encoding: .utf8)
+        let modelCopy = "\(scratch.path)/model.onnx"
+        try FileManager.default.copyItem(atPath: model, toPath: modelCopy)
+        let modelBytes = try Data(contentsOf: URL(fileURLWithPath: modelCopy))
+        var arguments = ["predict", "--input", input, "--model", modelCopy, "--quiet"]
+        switch clash {
+        case "same": arguments += ["--output", input]
+        case "dot-slash": arguments += ["--output", "./in.csv"]
+        case "hard-link":
+            try FileManager.default.linkItem(atPath: input, toPath: "\(scratch.path)/link.csv")
+            arguments += ["--output", "\(scratch.path)/link.csv"]
+        case "model": arguments += ["--output", modelCopy]
+        case "rejected-is-input": arguments += ["--output", "\(scratch.path)/out.csv", "--rejected", input]
+        default: arguments += ["--output", "\(scratch.path)/out.csv", "--rejected", "\(scratch.path)/./out.csv"]
+        }
+        let result = try CLI.run(arguments, in: scratch.path)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("refusing to overwrite it"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: input, encoding: .utf8) == original)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: modelCopy)) == modelBytes)
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/out.csv"))
+    }
+
     @Test("predict writes predictions and report.json, prints the report, exits 0")
     func predict() throws {
         let scratch = Scratch()

@@ -67,6 +67,8 @@ public final class BatchPredictor: Sendable {
         shouldStop: (@Sendable () -> Bool)? = nil
     ) throws(PredictionError) -> PredictionReport {
         let started = monotonicSeconds()
+        try Self.refuseOverwritingInputs(
+            input: input, output: output, rejected: rejected ?? Self.defaultRejectedPath(for: output), model: model.path)
         let timestamp = options.fixedTimestamp ?? localTimestamp()
         let (reader, first, header) = try openInput(input, hashing: options.hashInput)
         let processor = try makeProcessor(input: input, header: header.names, timestamp: timestamp, mode: .predict)
@@ -267,6 +269,20 @@ public final class BatchPredictor: Sendable {
 
     private static func noDataRows(_ input: String, line: Int) -> PredictionError {
         PredictionError(ValidationIssue(file: input, line: line, rule: .noDataRows, message: "the file has a header but no data rows"))
+    }
+
+    /// Never destroys input: the output or the rejected-rows file must be neither the input nor
+    /// the model, nor each other, however they are spelled (compared by device and inode).
+    static func refuseOverwritingInputs(input: String, output: String, rejected: String, model: String) throws(PredictionError) {
+        let clashes: [(String, String, String, String)] = [
+            ("output", output, "input", input), ("output", output, "model", model),
+            ("rejected-rows file", rejected, "input", input), ("rejected-rows file", rejected, "model", model),
+            ("output", output, "rejected-rows file", rejected),
+        ]
+        for (what, path, other, otherPath) in clashes where FileTree.sameFile(path, otherPath) {
+            throw PredictionError(
+                .usage, "\(path): the \(what) is the \(other) (\(otherPath)); refusing to overwrite it: choose another \(what) path")
+        }
     }
 
     static func defaultRejectedPath(for output: String) -> String {
