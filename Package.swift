@@ -95,6 +95,7 @@ let package = Package(
                 "Archive",
                 "Files",
                 "InferWatcherDaemon",
+                "OrderedJSON",
                 "SystemdSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -110,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "InferWatcherDaemon", "SystemdCalendar", "Engine", "Archive", "Files",
+                "InferWatcherDaemon", "SystemdCalendar", "Engine", "Archive", "Files", "OrderedJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

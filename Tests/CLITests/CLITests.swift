@@ -22,6 +22,20 @@ struct CLITests {
         #expect(try CLI.run(["predict", "--help"]).stdout.contains("--include-features"))
     }
 
+    @Test("each subcommand offers only its own options: validate has none of predict's")
+    func ownOptionsOnly() throws {
+        let validate = try CLI.run(["validate", "--help"]).stdout
+        for option in ["--include-features", "--threshold", "--policy", "--max-rejected-fraction", "--batch-size", "--output-kind"] {
+            #expect(!validate.contains(option), "validate --help offers \(option)")
+        }
+        #expect(!validate.contains("copied first to the output"))
+        for option in ["--id-column", "--features", "--threads", "--max-issues"] { #expect(validate.contains(option), "\(option)") }
+        let predict = try CLI.run(["predict", "--help"]).stdout
+        for option in ["--include-features", "--threshold", "--policy", "--id-column", "--features", "--threads"] {
+            #expect(predict.contains(option), "\(option)")
+        }
+    }
+
     @Test("sample-data is deterministic and shaped like the original")
     func sampleData() throws {
         let scratch = Scratch()
@@ -71,6 +85,49 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/out.csv"))
     }
 
+    @Test("lenient: the summary names the rejected file, <output stem>.rejected.csv; over the threshold it is still written")
+    func lenientNamesTheRejectedFile() throws {
+        let scratch = Scratch()
+        let input = try sample(scratch, rows: 20)
+        var lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        lines[5] = "5,abc" + lines[5].drop { $0 != "," }.dropFirst().drop { $0 != "," }
+        try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let common = ["predict", "--input", input, "--model", model, "--policy", "lenient"]
+        let within = try CLI.run(common + ["--output", "\(scratch.path)/p.csv", "--max-rejected-fraction", "0.5"])
+        #expect(within.status == 0, "\(within.stderr)")
+        #expect(
+            within.stderr.contains(
+                "20 rows read: 19 predicted, 1 rejected; wrote \(scratch.path)/p.csv, rejected rows to \(scratch.path)/p.rejected.csv"))
+        #expect(scratch.read("p.rejected.csv")?.hasPrefix("line,column,column_name,rule,reason,record\n6,") == true)
+
+        let over = try CLI.run(common + ["--output", "\(scratch.path)/q.csv", "--max-rejected-fraction", "0.01"])
+        #expect(over.status == 1)
+        #expect(over.stderr.contains("the rejected rows are in \(scratch.path)/q.rejected.csv"), "\(over.stderr)")
+        #expect(scratch.read("q.csv") == nil)
+        #expect(scratch.read("q.rejected.csv")?.hasPrefix("line,column,column_name,rule,reason,record\n6,") == true)
+    }
+
+    @Test("check-config prints every setting as YAML that check-config accepts again, and --json the same")
+    func checkConfigRoundTrip() throws {
+        let scratch = Scratch()
+        let first = "\(scratch.path)/first.yaml"
+        try "state_dir: \(scratch.path)/state\npipelines:\n  churn:\n    settle: 750ms\n    schedule: daily\n"
+            .write(toFile: first, atomically: true, encoding: .utf8)
+        let printed = try CLI.run(["check-config", "--config", first])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout.contains("\n    rescan: 1min\n") && printed.stdout.contains("\n    settle: 750ms\n"))
+        let second = "\(scratch.path)/second.yaml"
+        try printed.stdout.write(toFile: second, atomically: true, encoding: .utf8)
+        let again = try CLI.run(["check-config", "--config", second])
+        #expect(again.status == 0, "\(again.stderr)")
+        let body = { (text: String) in text.split(separator: "\n").dropFirst().joined(separator: "\n") }  // past the comment
+        #expect(body(again.stdout) == body(printed.stdout))
+        let json = try CLI.run(["check-config", "--config", second, "--json"])
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(((object?["pipelines"] as? [String: Any])?["churn"] as? [String: Any])?["settle"] as? String == "750ms")
+    }
+
     @Test("predict writes predictions and report.json, prints the report, exits 0")
     func predict() throws {
         let scratch = Scratch()
@@ -82,7 +139,9 @@ struct CLITests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("====="))
         #expect(result.stdout.contains("Total Predictions: 2,000"))
-        #expect(result.stderr.contains("2000 rows read: 2000 predicted, 0 rejected"))
+        #expect(
+            result.stderr.contains(
+                "2000 rows read: 2000 predicted, 0 rejected; wrote \(scratch.path)/out.csv, report to \(scratch.path)/report.json"))
         let lines = try #require(scratch.read("out.csv")).split(separator: "\n")
         #expect(lines.count == 2001)
         let json =
@@ -169,8 +228,23 @@ struct CLITests {
         #expect(result.stdout.contains("features"))
         #expect(result.stdout.contains("matrix kernels: "))
         let unsupported = try CLI.run(["model", "inspect", CLI.fixtureModel("unsupported_ops")])
-        #expect(unsupported.status == 1)
+        #expect(unsupported.status == 2)
         #expect(unsupported.stdout.contains("TopK"))
         #expect(unsupported.stdout.contains("topk_best"))
+    }
+
+    @Test("an unusable model is exit status 2 in every command, model inspect included")
+    func unusableModelIsStatusTwo() throws {
+        let scratch = Scratch()
+        let input = try sample(scratch, rows: 10)
+        let notAModel = "\(scratch.path)/not-a-model.onnx"
+        try "this is not a protobuf".write(toFile: notAModel, atomically: true, encoding: .utf8)
+        for model in [notAModel, "\(scratch.path)/missing.onnx"] {
+            let inspect = try CLI.run(["model", "inspect", model])
+            let predict = try CLI.run(["predict", "--input", input, "--output", "\(scratch.path)/out.csv", "--model", model])
+            let validate = try CLI.run(["validate", "--model", model, input])
+            #expect([inspect.status, predict.status, validate.status] == [2, 2, 2], "\(model)")
+            #expect(inspect.stderr.hasPrefix("inferwatcher: ") && inspect.stderr.contains(model), "\(inspect.stderr)")
+        }
     }
 }

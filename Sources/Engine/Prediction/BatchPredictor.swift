@@ -109,13 +109,19 @@ public final class BatchPredictor: Sendable {
         if case .lenient(let fraction) = options.policy, totals.rowsRejected > 0,
             Double(totals.rowsRejected) > fraction * Double(totals.rowsRead)
         {
+            // The predictions are not published, but the rows that failed are: they say why.
+            var whereRejected = ""
+            if let rejectedFile {
+                do { try rejectedFile.commit() } catch { throw PredictionError(error) }
+                whereRejected = "; the rejected rows are in \(rejectedFile.path)"
+            }
             let first = totals.issues.first
             throw PredictionError(
                 ValidationIssue(
                     file: input, line: first?.line ?? 1, column: first?.column, columnName: first?.columnName, value: first?.value,
                     rule: .tooManyRejected,
                     message:
-                        "\(groupedThousands(totals.rowsRejected)) of \(groupedThousands(totals.rowsRead)) rows (\(cFormat("%.2f", 100 * Double(totals.rowsRejected) / Double(totals.rowsRead)))%) were rejected, more than the allowed \(cFormat("%.2f", 100 * fraction))%; first: \(first?.description ?? "?")"
+                        "\(groupedThousands(totals.rowsRejected)) of \(groupedThousands(totals.rowsRead)) rows (\(cFormat("%.2f", 100 * Double(totals.rowsRejected) / Double(totals.rowsRead)))%) were rejected, more than the allowed \(cFormat("%.2f", 100 * fraction))%\(whereRejected); first: \(first?.description ?? "?")"
                 ))
         }
         guard totals.countsAddUp else {
@@ -143,6 +149,7 @@ public final class BatchPredictor: Sendable {
         report.statistics = totals.statistics
         report.classCounts = totals.classCounts
         report.rejectedSample = totals.issues
+        report.rejectedRowsPath = rejectedFile?.path
         report.duplicateIDs = totals.duplicateIDs
         report.warningSample = totals.duplicateSample
         report.timings = totals.timings

@@ -44,6 +44,8 @@ public struct PredictionReport: Sendable {
     public var classCounts: [Int] = []
     /// The first rejected rows (all of them are in rejected.csv).
     public var rejectedSample: [ValidationIssue] = []
+    /// Where the rejected rows were written (lenient policy, when there were any).
+    public var rejectedRowsPath: String?
     /// Rows whose id repeats an earlier row's (a warning; the rows are predicted).
     public var duplicateIDs = 0
     /// The first duplicate-id warnings.

@@ -14,7 +14,10 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "inspect",
             abstract: "Show a model's inputs, outputs, operators and metadata, and whether inferwatcher can run it.",
-            discussion: "Exits 0 when the model can be run as a predictor, 1 when it can't (the last line says why)."
+            discussion: """
+                Exits 0 when the model can be run as a predictor, 2 when it can't or is not a model \
+                (an unusable model is a configuration error, as for predict; the last line says why).
+                """
         )
 
         @Argument(help: "The ONNX model file.")
@@ -28,7 +31,7 @@ struct ModelCommand: ParsableCommand {
             do {
                 description = try ONNXModelDescription.read(path: path)
             } catch {
-                throw CLIFailure.work(error.description)
+                throw CLIFailure.usage(error.description)
             }
             Standard.output.write(description.description + "\n")
             let verdict: String
@@ -40,10 +43,10 @@ struct ModelCommand: ParsableCommand {
                     "ready: \(model.featureCount) features in '\(model.inputName)' -> '\(model.outputName)' (\(model.outputProducer)); writes \(columns)"
             } catch let error as ModelError {
                 Standard.output.write("status: not usable: \(error.description)\n")
-                throw CLIFailure(status: 1, message: "\(path) can't be run (see above)")
+                throw CLIFailure.usage("\(path) can't be run (see above)")
             } catch let error as PredictionError {
                 Standard.output.write("status: not usable as is: \(error.description)\n")
-                throw CLIFailure(status: 1, message: "\(path) needs --output-kind (see above)")
+                throw CLIFailure.usage("\(path) needs --output-kind (see above)")
             }
             Standard.output.write("status: \(verdict)\n")
             Standard.output.write("matrix kernels: \(ONNXModel.matrixKernels)\n")

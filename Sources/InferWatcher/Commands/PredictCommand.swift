@@ -10,8 +10,9 @@ struct PredictCommand: ParsableCommand {
         abstract: "Predict every row of one CSV file with an ONNX model.",
         discussion: """
             Writes the predictions CSV (atomically), prints the report, and with --report writes \
-            report.json. Under --policy lenient, bad rows go to --rejected (default: OUTPUT with \
-            .rejected.csv) and the file fails only if more than --max-rejected-fraction are bad.
+            report.json. Under --policy lenient, bad rows go to --rejected (default: the output's \
+            stem with .rejected.csv, p.rejected.csv for p.csv) and the file fails only if more than \
+            --max-rejected-fraction are bad; the rejected rows are written then too, so you can see why.
             """
     )
 
@@ -37,7 +38,9 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         // Only report.json shows the input's hash: without --report, don't spend the CPU on it.
-        let predictor = try settings.makePredictor(modelPath: model, hashInput: report != nil)
+        var options = try settings.options()
+        options.hashInput = report != nil
+        let predictor = try BatchPredictor.make(modelPath: model, options: options)
         let display = ProgressDisplay(enabled: !quiet && Standard.error.isTerminal)
         let result: PredictionReport
         do {
@@ -55,24 +58,51 @@ struct PredictCommand: ParsableCommand {
             var summary = "\(result.rowsRead) rows read: \(result.rowsPredicted) predicted, \(result.rowsRejected) rejected"
             if result.blankLinesSkipped > 0 { summary += ", \(result.blankLinesSkipped) blank lines skipped" }
             if result.duplicateIDs > 0 { summary += "; warning: \(result.duplicateIDs) duplicate ids" }
+            summary += "; wrote \(output)"
+            if let rejected = result.rejectedRowsPath { summary += ", rejected rows to \(rejected)" }
+            if let report { summary += ", report to \(report)" }
             Standard.error.write(summary + "\n")
         }
     }
 }
 
-/// Options shared by `predict` and `validate`.
-struct PredictionSettings: ParsableArguments {
-    @Option(name: .long, help: "Rows per model call (0: the measured default).")
-    var batchSize = 0
-
-    @Option(name: .long, help: "The id column, copied first to the output.")
+/// Options of the input, shared by `predict` and `validate`.
+struct InputSettings: ParsableArguments {
+    @Option(name: .long, help: "The id column: present, and non-blank in every row.")
     var idColumn = "user_id"
-
-    @Flag(name: .long, help: "Echo every other input column after the predictions.")
-    var includeFeatures = false
 
     @Option(name: .long, help: "Feature columns in model order, comma-separated (when the model has no feature_columns metadata).")
     var features: String?
+
+    @Option(name: .long, help: "Worker threads (0: one per core).")
+    var threads = 0
+
+    /// These settings as engine options (the rest at their defaults).
+    func options() throws(CLIFailure) -> PredictionOptions {
+        var options = PredictionOptions()
+        guard threads >= 0 else { throw .usage("--threads must be 0 or more, not \(threads)") }
+        options.idColumn = idColumn
+        if let features {
+            let names = PredictionOptions.columnNames(fromList: features)
+            guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
+                throw .usage("--features needs comma-separated column names, got '\(features)'")
+            }
+            options.features = names
+        }
+        options.threads = threads
+        return options
+    }
+}
+
+/// `predict`'s own options: what is written and how rows are judged.
+struct PredictionSettings: ParsableArguments {
+    @OptionGroup var input: InputSettings
+
+    @Option(name: .long, help: "Rows per model call (0: the measured default).")
+    var batchSize = 0
+
+    @Flag(name: .long, help: "Echo every other input column after the predictions (the id column comes first).")
+    var includeFeatures = false
 
     @Option(name: .long, help: "Class 1 when score >= threshold.")
     var threshold = 0.5
@@ -83,9 +113,6 @@ struct PredictionSettings: ParsableArguments {
     @Option(name: .long, help: "Lenient only: reject the whole file above this fraction of bad rows.")
     var maxRejectedFraction = 0.01
 
-    @Option(name: .long, help: "Worker threads (0: one per core).")
-    var threads = 0
-
     @Option(name: .long, help: "How to read the model output: auto, probability, logit or regression.")
     var outputKind = OutputKindName.auto
 
@@ -94,29 +121,20 @@ struct PredictionSettings: ParsableArguments {
     }
 
     func options() throws(CLIFailure) -> PredictionOptions {
-        var options = PredictionOptions()
+        var options = try input.options()
         guard batchSize >= 0 else { throw .usage("--batch-size must be 0 or more, not \(batchSize)") }
-        guard threads >= 0 else { throw .usage("--threads must be 0 or more, not \(threads)") }
         options.batchSize = batchSize
-        options.idColumn = idColumn
         options.includeFeatures = includeFeatures
-        if let features {
-            let names = PredictionOptions.columnNames(fromList: features)
-            guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
-                throw .usage("--features needs comma-separated column names, got '\(features)'")
-            }
-            options.features = names
-        }
         options.threshold = threshold
         options.policy = policy == .strict ? .strict : .lenient(maxRejectedFraction: maxRejectedFraction)
-        options.threads = threads
         options.outputKind = outputKind.option
         return options
     }
+}
 
-    func makePredictor(modelPath: String, hashInput: Bool = false) throws(CLIFailure) -> BatchPredictor {
-        var options = try options()
-        options.hashInput = hashInput
+extension BatchPredictor {
+    /// A predictor for the CLI: engine failures become the CLI's exit statuses.
+    static func make(modelPath: String, options: PredictionOptions) throws(CLIFailure) -> BatchPredictor {
         do {
             return try BatchPredictor(modelPath: modelPath, options: options)
         } catch {

@@ -4,6 +4,7 @@ import Files
 import Glibc
 import InferWatcherDaemon
 import Logging
+import OrderedJSON
 import ServiceLifecycle
 import SystemdSupport
 import UnixSignals
@@ -63,40 +64,28 @@ struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Check the configuration file and print the effective settings.",
-        discussion: "Exits 0 when the file is valid, 2 with the key, value and line of the first problem otherwise."
+        discussion: """
+            Prints every key, defaults included, as YAML that check-config and serve accept as it \
+            is (or as JSON with --json). Exits 0 when the file is valid, 2 with the key, value and \
+            line of the first problem otherwise. Warnings (a model not there yet) go to stderr.
+            """
     )
 
     @Option(name: .long, help: "The configuration file.")
     var config = DaemonConfig.defaultPath
 
+    @Flag(name: .long, help: "Print the effective settings as JSON instead of YAML.")
+    var json = false
+
     func run() throws {
         let loaded = try ConfigLoader.loadForCommand(path: config)
-        var lines = [
-            "\(config): OK", "state_dir: \(loaded.stateDirectory)", "stop_timeout: \(TimeSpan.format(loaded.stopTimeout))", "pipelines:",
-        ]
-        for p in loaded.pipelines {
-            lines.append("  \(p.name):")
-            lines.append("    spool: \(p.spool)")
-            lines.append("    archive: \(p.archive)")
-            lines.append("    model: \(p.model)\(FileKind(p.model) == .missing ? "   (warning: not there yet)" : "")")
-            lines.append("    threshold: \(p.threshold)")
-            lines.append("    id_column: \(p.idColumn)")
-            lines.append("    include_features: \(p.includeFeatures)")
-            lines.append("    features: [\(p.features.joined(separator: ", "))]")
-            lines.append("    batch_size: \(p.batchSize)")
-            lines.append("    threads: \(p.threads)")
-            lines.append("    schedule: \(p.schedule)")
-            lines.append("    settle: \(TimeSpan.format(p.settle))")
-            lines.append("    validation: \(p.policy.rawValue), max_rejected_fraction \(p.maxRejectedFraction)")
-            lines.append(
-                "    retries: \(p.retryAttempts) attempts, backoff \(TimeSpan.format(p.initialBackoff)) to \(TimeSpan.format(p.maxBackoff))"
-            )
-            lines.append("    sla: \(TimeSpan.format(p.sla))")
-            lines.append("    duplicates: \(p.duplicates.rawValue)")
-            lines.append("    compression: \(p.compression.rawValue)")
-            lines.append("    retention_days: \(p.retentionDays)")
-            lines.append("    max_parallel_jobs: \(p.maxParallelJobs)")
+        for pipeline in loaded.pipelines where FileKind(pipeline.model) == .missing {
+            Standard.error.write("inferwatcher: warning: pipeline \(pipeline.name): model \(pipeline.model) is not there yet\n")
         }
-        Standard.output.write(lines.joined(separator: "\n") + "\n")
+        if json {
+            Standard.output.write(loaded.effectiveSettings.serialized())
+        } else {
+            Standard.output.write("# \(config): OK; every setting, defaults included\n" + loaded.yamlText())
+        }
     }
 }

@@ -12,7 +12,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "The ONNX model whose inputs the files must fit.")
     var model: String
 
-    @OptionGroup var settings: PredictionSettings
+    @OptionGroup var settings: InputSettings
 
     @Option(name: .long, help: "Problems printed per file (all are counted).")
     var maxIssues = 20
@@ -25,7 +25,11 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let predictor = try settings.makePredictor(modelPath: model)
+        var options = try settings.options()
+        // Validation runs no model, so how its output reads does not matter: any kind will do,
+        // and `auto` would refuse a logit model for nothing.
+        options.outputKind = .probability
+        let predictor = try BatchPredictor.make(modelPath: model, options: options)
         var failed = 0
         for file in files {
             do {

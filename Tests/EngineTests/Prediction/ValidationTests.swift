@@ -198,18 +198,20 @@ struct ValidationTests {
         #expect(folder.read("out.csv")!.split(separator: "\n").count == 397)
         #expect(report.json().contains("\"counts_add_up\": true"))
 
-        // Over the allowed fraction the whole file is rejected and nothing is published.
+        // Over the allowed fraction the predictions are not published; the rejected rows are, and
+        // the error says where, so the user can see why.
         let strictish = try BatchPredictor(
             modelPath: Fixtures.model("mlp_legacy"), options: testOptions { $0.policy = .lenient(maxRejectedFraction: 0.005) })
         let output2 = "\(folder.path)/out2.csv"
         #expect {
             try strictish.predictCSV(input: input, output: output2)
         } throws: { error in
-            (error as? PredictionError)?.issue?.rule == .tooManyRejected
-                && (error as? PredictionError)?.issue?.line == 101
+            let issue = (error as? PredictionError)?.issue
+            return issue?.rule == .tooManyRejected && issue?.line == 101
+                && issue?.message.contains("the rejected rows are in \(folder.path)/out2.rejected.csv") == true
         }
         #expect(folder.read("out2.csv") == nil)
-        #expect(folder.read("out2.rejected.csv") == nil)
+        #expect(folder.read("out2.rejected.csv") == rejected)
     }
 
     @Test("strict failure publishes nothing")
