@@ -23,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 scripts/setup.sh >&2
+export PATH="$PWD/.venv/bin:$PATH"  # the test oracles (scripts/setup.sh)
 swift build -c release --product inferwatcher >&2
 bin=$(swift build -c release --show-bin-path)/inferwatcher
 work=${BENCH_DIR:-/tmp/inferwatcher-bench}

@@ -3,8 +3,10 @@
 # Swift 6.3 toolchain. Idempotent: installs only what is missing.
 #   system libraries: OpenBLAS (the Gemm/MatMul fallback), libsystemd (notify + journal), OpenSSL
 #                     libcrypto (SHA-256), zstd and zlib (archived inputs)
-#   test oracles:     onnxruntime + numpy (model outputs), pandas (report statistics)
+#   test oracles:     onnxruntime + numpy (model outputs), pandas (report statistics), in .venv/
+# Needs root for apt-get only (run as root, or with sudo available to it).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 # build: the C libraries; tests: zstd (archive checks), systemd (systemd-analyze, the e2e sandbox),
 # dpkg-dev, binutils and lintian (the Debian package); make bench: time and python3-venv.
@@ -21,11 +23,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The test oracles go into the project's own venv (.venv/, ignored by git), never into the
+# system's Python: scripts/test.sh and scripts/bench.sh put .venv/bin first on PATH.
 if [ "${INFERWATCHER_SKIP_PYTHON:-0}" != 1 ]; then
-    if ! python3 -c "import onnxruntime, numpy, pandas" 2>/dev/null; then
-        echo "setup: installing the test oracles (onnxruntime, numpy, pandas)"
-        python3 -m pip install -q --disable-pip-version-check onnxruntime numpy pandas \
-            || python3 -m pip install -q --disable-pip-version-check --break-system-packages onnxruntime numpy pandas
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    if ! .venv/bin/python -c "import onnxruntime, numpy, pandas" 2>/dev/null; then
+        echo "setup: installing the test oracles (onnxruntime, numpy, pandas) into .venv"
+        .venv/bin/pip install -q --disable-pip-version-check onnxruntime numpy pandas
     fi
 fi
 

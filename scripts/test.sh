@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"  # the test oracles (scripts/setup.sh)
 
 step() { echo; echo "=== $* ==="; }
 # Swift Testing prints a line per test started and passed, and times each from when it was

@@ -36,9 +36,62 @@ struct InferWatcherCommand: AsyncParsableCommand {
             Glibc.exit(failure.status)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
-            Standard.error.write(fullMessage(for: error) + "\n")
+            // A misspelt option first: argument-parser would report the required option it
+            // replaced as missing instead.
+            let message = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst())) ?? fullMessage(for: error)
+            Standard.error.write(message + "\n")
             Glibc.exit(2)
         }
+    }
+}
+
+/// Finds the first `--option` the command line's subcommand does not have, and the closest one
+/// it does have.
+enum UnknownOption {
+    static func find(in arguments: [String]) -> String? {
+        var command: any ParsableCommand.Type = InferWatcherCommand.self
+        var words = ["inferwatcher"]
+        var index = 0
+        while index < arguments.count,
+            let sub = command.configuration.subcommands.first(where: { $0._commandName == arguments[index] })
+        {
+            command = sub
+            words.append(arguments[index])
+            index += 1
+        }
+        let known = Set(options(in: command.helpMessage(columns: 10_000))).union(["--help", "--version"])
+        for argument in arguments[index...] {
+            if argument == "--" { break }
+            guard argument.hasPrefix("--"), argument.count > 2 else { continue }
+            let name = String(argument.prefix { $0 != "=" })
+            guard !known.contains(name) else { continue }
+            let closest = known.min { distance(name, $0) < distance(name, $1) }
+            let suggestion = closest.map { "; did you mean '\($0)'?" } ?? ""
+            return "Error: unknown option '\(name)'\(suggestion) (see '\(words.joined(separator: " ")) --help')"
+        }
+        return nil
+    }
+
+    /// The `--long-options` a help text lists.
+    private static func options(in help: String) -> [String] {
+        help.split(whereSeparator: { " \n\t,()[]<>=/|".contains($0) })
+            .filter { $0.hasPrefix("--") && $0.count > 2 }
+            .map { String($0.prefix { $0 == "-" || $0.isLetter || $0.isNumber }) }
+    }
+
+    /// Levenshtein distance.
+    private static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 

@@ -22,6 +22,20 @@ struct CLITests {
         #expect(try CLI.run(["predict", "--help"]).stdout.contains("--include-features"))
     }
 
+    @Test("a misspelt option is reported as unknown, with the closest spelling, before any missing one")
+    func unknownOption() throws {
+        let result = try CLI.run(["predict", "--inptu", "x.csv", "--output", "o.csv", "--model", model])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unknown option '--inptu'; did you mean '--input'?"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Missing expected argument"))
+        let nested = try CLI.run(["model", "inspect", "--output-knd", "logit", model])
+        #expect(nested.status == 2)
+        #expect(nested.stderr.contains("unknown option '--output-knd'; did you mean '--output-kind'?"), "\(nested.stderr)")
+        // A real missing option is still reported as missing.
+        let missing = try CLI.run(["predict", "--output", "o.csv", "--model", model])
+        #expect(missing.status == 2 && missing.stderr.contains("--input"), "\(missing.stderr)")
+    }
+
     @Test("each subcommand offers only its own options: validate has none of predict's")
     func ownOptionsOnly() throws {
         let validate = try CLI.run(["validate", "--help"]).stdout

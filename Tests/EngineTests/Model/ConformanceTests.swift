@@ -111,7 +111,7 @@ struct ConformanceFailure: Error, CustomStringConvertible {
 /// Runs `Fixtures/ort_oracle.py` (onnxruntime) as the reference.
 enum Oracle {
     static let setUpHint =
-        "python3 with numpy and onnxruntime is required for the conformance tests; run the README's set-up (make test installs them: pip install numpy onnxruntime)"
+        "python3 with numpy and onnxruntime is required for the conformance tests; run the README's set-up (scripts/setup.sh installs them into .venv; make test puts .venv/bin first on PATH)"
 
     /// Runs a command through `/usr/bin/env` (so `python3` comes from PATH); returns status, stdout, stderr.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
