@@ -142,6 +142,35 @@ struct CLITests {
         #expect(((object?["pipelines"] as? [String: Any])?["churn"] as? [String: Any])?["settle"] as? String == "750ms")
     }
 
+    @Test("report --json has one schema: a predictions file gives the run's keys, its unknowns null, never \"\" or 0")
+    func reportSchema() throws {
+        let scratch = Scratch()
+        let input = try sample(scratch, rows: 30)
+        let run = try CLI.run([
+            "predict", "--input", input, "--output", "\(scratch.path)/out.csv", "--model", model, "--report", "\(scratch.path)/run.json",
+            "--quiet",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rebuilt = try CLI.run(["report", "\(scratch.path)/out.csv", "--json"])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        func object(_ data: Data) throws -> [String: Any] { try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]) }
+        let original = try object(Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/run.json")))
+        let summary = try object(Data(rebuilt.stdout.utf8))
+        #expect(Set(summary.keys) == Set(original.keys))
+        for key in ["input", "model", "rows", "statistics", "validation"] {
+            #expect(
+                Set((summary[key] as? [String: Any])?.keys ?? [:].keys) == Set((original[key] as? [String: Any])?.keys ?? [:].keys),
+                "\(key)")
+        }
+        let model = try #require(summary["model"] as? [String: Any])
+        #expect(model["path"] is NSNull && model["sha256"] is NSNull)
+        #expect(summary["threshold"] is NSNull && summary["timings"] is NSNull)
+        #expect((summary["validation"] as? [String: Any])?["settings"] is NSNull)
+        #expect(summary["started_at"] as? String == original["started_at"] as? String)
+        #expect(((summary["input"] as? [String: Any])?["bytes"] as? Int ?? 0) > 0)
+        #expect(!rebuilt.stdout.contains("\"\"") && !rebuilt.stdout.contains(": 0,\n    \"sha256\""))
+    }
+
     @Test("predict writes predictions and report.json, prints the report, exits 0")
     func predict() throws {
         let scratch = Scratch()

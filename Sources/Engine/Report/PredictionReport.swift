@@ -2,7 +2,8 @@ import OrderedJSON
 
 /// Everything a prediction run produced besides the predictions: counts, score statistics,
 /// validation outcome, timings and hashes. Renders as report.txt (the Python original's shape)
-/// and report.json.
+/// and report.json (docs/REPORT.md). A report rebuilt from a predictions file knows less than
+/// the run's own: what it does not know is nil here and null in the JSON.
 public struct PredictionReport: Sendable {
     /// Seconds spent per stage. Parse, infer and format are summed over worker threads.
     public struct StageTimings: Sendable, Equatable {
@@ -24,14 +25,14 @@ public struct PredictionReport: Sendable {
     /// SHA-256 of the input file; nil when the run was asked not to hash it
     /// (``PredictionOptions/hashInput``) or the report was recomputed from a predictions file.
     public var inputSHA256: String?
-    public var inputBytes: Int
-    public var modelPath: String
-    public var modelSHA256: String
+    public var inputBytes: Int?
+    public var modelPath: String?
+    public var modelSHA256: String?
     public var outputKind: OutputSchema.Kind
-    public var threshold: Double
-    public var policy: ValidationPolicy
+    public var threshold: Double?
+    public var policy: ValidationPolicy?
     /// The run's start in local time, as written in the timestamp column.
-    public var startedAt: String
+    public var startedAt: String?
     /// Data rows in the file (blank lines excluded).
     public var rowsRead = 0
     public var rowsPredicted = 0
@@ -47,15 +48,17 @@ public struct PredictionReport: Sendable {
     /// Where the rejected rows were written (lenient policy, when there were any).
     public var rejectedRowsPath: String?
     /// Rows whose id repeats an earlier row's (a warning; the rows are predicted).
-    public var duplicateIDs = 0
+    public var duplicateIDs: Int? = 0
     /// The first duplicate-id warnings.
     public var warningSample: [ValidationIssue] = []
-    public var timings = StageTimings()
-    public var threads = 1
-    public var batchSize = 0
+    public var timings: StageTimings?
+    public var threads: Int?
+    public var batchSize: Int?
 
     /// Rows per second over the whole run.
-    public var rowsPerSecond: Double { timings.totalSeconds > 0 ? Double(rowsRead) / timings.totalSeconds : 0 }
+    public var rowsPerSecond: Double? {
+        timings.map { $0.totalSeconds > 0 ? Double(rowsRead) / $0.totalSeconds : 0 }
+    }
 
     /// True when every row read was either predicted or rejected.
     public var countsAddUp: Bool { rowsRead == rowsPredicted + rowsRejected }
@@ -125,10 +128,21 @@ public struct PredictionReport: Sendable {
         }
         let policyValue: JSONValue
         switch policy {
+        case nil: policyValue = .null
         case .strict: policyValue = .object([("policy", .string("strict"))])
         case .lenient(let fraction):
             policyValue = .object([("policy", .string("lenient")), ("max_rejected_fraction", .double(fraction))])
         }
+        let duplicatesValue: JSONValue = duplicateIDs.map(JSONValue.int) ?? .null
+        let timingsValue: JSONValue =
+            timings.map { timings in
+                .object([
+                    ("parse_s", .double(timings.parseSeconds)), ("infer_s", .double(timings.inferSeconds)),
+                    ("format_s", .double(timings.formatSeconds)), ("write_s", .double(timings.writeSeconds)),
+                    ("total_s", .double(timings.totalSeconds)), ("rows_per_second", rowsPerSecond.map(JSONValue.double) ?? .null),
+                    ("threads", threads.map(JSONValue.int) ?? .null), ("batch_size", batchSize.map(JSONValue.int) ?? .null),
+                ])
+            } ?? .null
         var statisticsMembers: [(String, JSONValue)] = [
             ("count", .int(statistics.count)),
             ("mean", statistics.count > 0 ? .double(statistics.mean) : .null),
@@ -155,11 +169,20 @@ public struct PredictionReport: Sendable {
         let document: JSONValue = .object([
             (
                 "input",
-                .object([("path", .string(inputPath)), ("bytes", .int(inputBytes)), ("sha256", inputSHA256.map(JSONValue.string) ?? .null)])
+                .object([
+                    ("path", .string(inputPath)), ("bytes", inputBytes.map(JSONValue.int) ?? .null),
+                    ("sha256", inputSHA256.map(JSONValue.string) ?? .null),
+                ])
             ),
-            ("model", .object([("path", .string(modelPath)), ("sha256", .string(modelSHA256)), ("output_kind", .string(kindName))])),
-            ("started_at", .string(startedAt)),
-            ("threshold", .double(threshold)),
+            (
+                "model",
+                .object([
+                    ("path", modelPath.map(JSONValue.string) ?? .null), ("sha256", modelSHA256.map(JSONValue.string) ?? .null),
+                    ("output_kind", .string(kindName)),
+                ])
+            ),
+            ("started_at", startedAt.map(JSONValue.string) ?? .null),
+            ("threshold", threshold.map(JSONValue.double) ?? .null),
             (
                 "rows",
                 .object([
@@ -173,19 +196,11 @@ public struct PredictionReport: Sendable {
                 .object([
                     ("settings", policyValue),
                     ("rejected_sample", .array(rejectedSample.map(issue))),
-                    ("duplicate_ids", .int(duplicateIDs)),
+                    ("duplicate_ids", duplicatesValue),
                     ("warnings", .array(warningSample.map(issue))),
                 ])
             ),
-            (
-                "timings",
-                .object([
-                    ("parse_s", .double(timings.parseSeconds)), ("infer_s", .double(timings.inferSeconds)),
-                    ("format_s", .double(timings.formatSeconds)), ("write_s", .double(timings.writeSeconds)),
-                    ("total_s", .double(timings.totalSeconds)), ("rows_per_second", .double(rowsPerSecond)),
-                    ("threads", .int(threads)), ("batch_size", .int(batchSize)),
-                ])
-            ),
+            ("timings", timingsValue),
         ])
         return document.serialized()
     }

@@ -36,9 +36,12 @@ public enum PredictionsFileSummary {
                     message: "not a predictions file: no prediction_score and prediction_class, nor prediction_value column"))
         }
         guard let column = valueColumn ?? scoreColumn else { fatalError("unreachable: checked above") }
+        // What the file does not say (the model, the threshold, the policy, timings) stays nil.
         var report = PredictionReport(
-            inputPath: path, inputSHA256: nil, inputBytes: 0, modelPath: "", modelSHA256: "", outputKind: kind,
-            threshold: 0.5, policy: .strict, startedAt: "")
+            inputPath: path, inputSHA256: nil, inputBytes: nil, modelPath: nil, modelSHA256: nil, outputKind: kind,
+            threshold: nil, policy: nil, startedAt: nil)
+        report.duplicateIDs = nil
+        let timestampColumn = header.names.firstIndex(of: "timestamp")
         var classCounts = [Int](repeating: 0, count: labels.count)
         var fields: [FieldSpan] = []
         var chunk: CSVChunk? = first
@@ -64,6 +67,9 @@ public enum PredictionsFileSummary {
                             value: CSVRecordScanner.text(of: fields[column], in: bytes), rule: .notANumber,
                             message: "column '\(header.names[column])' is not a number")
                     }
+                    if report.startedAt == nil, let timestampColumn {
+                        report.startedAt = CSVRecordScanner.text(of: fields[timestampColumn], in: bytes)  // the run's start, every row
+                    }
                     let classText = classColumn.map { CSVRecordScanner.text(of: fields[$0], in: bytes) }
                     report.statistics.add(value, positive: classText == "1")
                     if let classText, let index = labels.firstIndex(of: classText) { classCounts[index] += 1 }
@@ -78,6 +84,7 @@ public enum PredictionsFileSummary {
         report.rowsRead = report.statistics.count
         report.rowsPredicted = report.statistics.count
         report.classCounts = classCounts
+        report.inputBytes = reader.bytesRead
         return report
     }
 }

@@ -57,7 +57,7 @@ struct PredictCommand: ParsableCommand {
             Standard.output.write(result.text())
             var summary = "\(result.rowsRead) rows read: \(result.rowsPredicted) predicted, \(result.rowsRejected) rejected"
             if result.blankLinesSkipped > 0 { summary += ", \(result.blankLinesSkipped) blank lines skipped" }
-            if result.duplicateIDs > 0 { summary += "; warning: \(result.duplicateIDs) duplicate ids" }
+            if let duplicates = result.duplicateIDs, duplicates > 0 { summary += "; warning: \(duplicates) duplicate ids" }
             summary += "; wrote \(output)"
             if let rejected = result.rejectedRowsPath { summary += ", rejected rows to \(rejected)" }
             if let report { summary += ", report to \(report)" }

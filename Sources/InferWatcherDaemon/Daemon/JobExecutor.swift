@@ -82,9 +82,11 @@ struct JobExecutor: Sendable {
         let predictions = work + "/predictions.csv"
         let rejected = work + "/rejected.csv"
         var report: PredictionReport
+        let modelSHA256: String
         do {
             try fileSystem.makeFolder(work)
             let predictor = try BatchPredictor(modelPath: pipeline.model, options: pipeline.predictionOptions)
+            modelSHA256 = predictor.modelSHA256
             let pipelineName = pipeline.name
             let status = self.status
             let clock = self.clock
@@ -124,7 +126,7 @@ struct JobExecutor: Sendable {
             pipeline: pipeline.name, jobID: jobID, inputPath: file.path, inputName: file.originalName,
             startedAt: started, finishedAt: clock.now.unixSeconds, compression: pipeline.compression, outputs: outputs,
             documents: ["report.txt": Array(report.text().utf8), "report.json": Array(report.json().utf8)],
-            model: ArchiveManifest.Model(path: pipeline.model, sha256: report.modelSHA256),
+            model: ArchiveManifest.Model(path: pipeline.model, sha256: modelSHA256),
             rows: ArchiveManifest.RowCounts(read: report.rowsRead, predicted: report.rowsPredicted, rejected: report.rowsRejected),
             softwareVersion: SoftwareVersion.current)
         let folder: String
