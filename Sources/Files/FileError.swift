@@ -75,6 +75,12 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
         self.hint = hint
     }
 
+    /// The system's words for it, `No such file or directory (errno 2)`; the message when the
+    /// failure did not come from a system call.
+    public var reason: String {
+        errno != 0 ? "\(String(cString: strerror(errno))) (errno \(errno))" : message
+    }
+
     /// One line: `<path>: <message>: <strerror> (errno N); <hint>`.
     public var description: String {
         var text = ""

@@ -51,6 +51,16 @@ public final class OpenFile {
         try open(path, .writeOnly, [.create, .append], "cannot open for appending")
     }
 
+    /// The process's standard output, as a file of its own (a duplicate of descriptor 1, so
+    /// closing it leaves the process's alone); `path` is `-` in messages.
+    public static func standardOutput() throws(FileError) -> OpenFile {
+        do { return OpenFile(path: "-", descriptor: try FileDescriptor.standardOutput.duplicate()) } catch let error as Errno {
+            throw .system("cannot write to standard output", path: "-", error)
+        } catch {
+            throw .system("cannot write to standard output", path: "-", errno: EBADF)
+        }
+    }
+
     /// Opens a folder so that it can be fsynced.
     public static func openDirectory(_ path: String) throws(FileError) -> OpenFile {
         try open(path, .readOnly, [.directory], "cannot open folder")

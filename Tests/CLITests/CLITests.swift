@@ -171,6 +171,42 @@ struct CLITests {
         #expect(!rebuilt.stdout.contains("\"\"") && !rebuilt.stdout.contains(": 0,\n    \"sha256\""))
     }
 
+    @Test("every subcommand's error is one line, 'inferwatcher: ' and the path first, in one vocabulary, with the documented status")
+    func errorPaths() throws {
+        let scratch = Scratch()
+        let input = try sample(scratch, rows: 5)
+        let missing = "\(scratch.path)/missing"
+        let cases: [(arguments: [String], status: Int32, words: String)] = [
+            (
+                ["predict", "--input", "\(missing).csv", "--output", "\(scratch.path)/o.csv", "--model", model], 1,
+                "cannot open for reading"
+            ),
+            (
+                ["predict", "--input", input, "--output", "\(scratch.path)/o.csv", "--model", "\(missing).onnx"], 2,
+                "cannot read the model file"
+            ),
+            (["validate", "--model", "\(missing).onnx", input], 2, "cannot read the model file"),
+            (["model", "inspect", "\(missing).onnx"], 2, "cannot read the model file"),
+            (["report", missing], 1, "cannot open"),
+            (["sample-data", "--rows", "3", "--output", "\(missing)/x.csv"], 1, "cannot create"),
+            (["check-config", "--config", "\(missing).yaml"], 2, "cannot read the configuration"),
+            (["status", "--config", "\(missing).yaml"], 2, "cannot read the configuration"),
+            (["run-now", "--config", "\(missing).yaml"], 2, "cannot read the configuration"),
+            (["prune", "--config", "\(missing).yaml"], 2, "cannot read the configuration"),
+            (["serve", "--config", "\(missing).yaml"], 2, "cannot read the configuration"),
+        ]
+        for (arguments, status, words) in cases {
+            let result = try CLI.run(arguments)
+            let lines = result.stderr.split(separator: "\n")
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(lines.count == 1 && lines[0].hasPrefix("inferwatcher: \(missing)"), "\(arguments): \(result.stderr)")
+            #expect(
+                result.stderr.contains(words) && result.stderr.contains("No such file or directory (errno 2)"),
+                "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("The operation could not be completed"), "\(arguments)")
+        }
+    }
+
     @Test("predict writes predictions and report.json, prints the report, exits 0")
     func predict() throws {
         let scratch = Scratch()

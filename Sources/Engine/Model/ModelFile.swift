@@ -1,3 +1,4 @@
+import Files
 import Foundation
 import SwiftProtobuf
 
@@ -6,16 +7,16 @@ import SwiftProtobuf
 enum ModelFile {
     /// Decodes the file at `path`; the result has a graph and a default-domain opset import.
     static func read(path: String) throws(ModelError) -> Onnx_ModelProto {
-        let bytes: Data
+        let bytes: [UInt8]
         do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes = try FileContents.read(path)
         } catch {
             throw ModelError(
                 code: .unreadable,
-                message: "\(path): cannot read the model file (\(describe(error))); check that the path exists and is readable"
+                message: "\(path): cannot read the model file: \(error.reason); check that the path exists and is readable"
             )
         }
-        return try decode(bytes, path: path)
+        return try decode(Data(bytes), path: path)
     }
 
     /// Decodes serialized model bytes; `path` only names the model in messages.

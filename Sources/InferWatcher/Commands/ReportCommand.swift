@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Files
+import Glibc
 import InferWatcherDaemon
 
 /// `inferwatcher report`: prints the report of an archived job or of a predictions file.
@@ -24,7 +25,7 @@ struct ReportCommand: ParsableCommand {
         let kind = FileKind(path)
         switch kind {
         case .missing:
-            throw CLIFailure.work("\(path): no such file or folder")
+            throw CLIFailure.work(FileError.system("cannot open", path: path, errno: ENOENT).description)
         case .directory:
             let name = json ? "report.json" : "report.txt"
             do {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Files
 import Glibc
 
 /// `inferwatcher sample-data`: the Python original's sample input, for demos and benchmarks.
@@ -27,30 +28,33 @@ struct SampleDataCommand: ParsableCommand {
     }
 
     func run() throws {
-        let fd: Int32 = output == "-" ? 1 : open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CLIFailure.work("\(output): \(String(cString: strerror(errno)))") }
-        defer { if fd != 1 { close(fd) } }
-        var generator = SampleDataGenerator(seed: seed)
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
-        buffer.append(contentsOf: SampleDataGenerator.header.utf8)
-        for id in 0..<rows {
-            generator.appendRow(id: id + 1, to: &buffer)
-            if buffer.count >= 1 << 20 {
-                try flush(&buffer, fd)
+        do throws(FileError) {
+            // A file appears whole (atomically); standard output streams.
+            let file: AtomicFileWriter? = output == "-" ? nil : try AtomicFileWriter(path: output)
+            let standardOutput = file == nil ? try OpenFile.standardOutput() : nil
+            func flush(_ buffer: inout [UInt8]) throws(FileError) {
+                let outcome = buffer.withUnsafeBytes { bytes in
+                    Result { () throws(FileError) in
+                        if let file { try file.write(bytes) } else { try standardOutput?.write(bytes) }
+                    }
+                }
+                try outcome.get()
+                buffer.removeAll(keepingCapacity: true)
             }
+            var generator = SampleDataGenerator(seed: seed)
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20)
+            buffer.append(contentsOf: SampleDataGenerator.header.utf8)
+            for id in 0..<rows {
+                generator.appendRow(id: id + 1, to: &buffer)
+                if buffer.count >= 1 << 20 { try flush(&buffer) }
+            }
+            try flush(&buffer)
+            try file?.commit()
+            try standardOutput?.close()
+        } catch {
+            throw CLIFailure.work(error.description)
         }
-        try flush(&buffer, fd)
-    }
-
-    private func flush(_ buffer: inout [UInt8], _ fd: Int32) throws {
-        var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            guard n > 0 else { throw CLIFailure.work("\(output): \(String(cString: strerror(errno)))") }
-            done += n
-        }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -39,7 +39,7 @@ public enum ConfigLoader {
     public static func load(path: String) throws(ConfigError) -> DaemonConfig {
         let text: String
         do { text = try FileContents.text(path) } catch {
-            throw ConfigError(file: path, line: nil, key: nil, message: "cannot read the configuration: \(error.description)")
+            throw ConfigError(file: path, line: nil, key: nil, message: "cannot read the configuration: \(error.reason)")
         }
         return try parse(text, file: path)
     }
