@@ -126,12 +126,6 @@ public final class AtomicFileWriter {
         }
     }
 
-    /// Writes all of `bytes`.
-    public func write(_ bytes: [UInt8]) throws(FileError) {
-        let outcome = bytes.withUnsafeBytes { raw in Result { () throws(FileError) in try write(raw) } }
-        try outcome.get()
-    }
-
     /// Flushes to disk, renames into place and syncs the folder; without `durable`, only renames.
     public func commit(durable: Bool = true) throws(FileError) {
         if durable { try file.sync() }
@@ -140,6 +134,46 @@ public final class AtomicFileWriter {
         committed = true
         if durable { try FileTree.syncDirectory(folder) }
     }
+}
+
+/// Where a stream of bytes goes: a file published on commit (``AtomicFileWriter``) or a
+/// stream written as it comes (``StreamWriter``).
+public protocol ByteSink: AnyObject {
+    /// The path in messages (`-` for standard output).
+    var path: String { get }
+    /// Writes all of `bytes`.
+    func write(_ bytes: UnsafeRawBufferPointer) throws(FileError)
+    /// Finishes: publishes the file, or closes the stream.
+    func finish() throws(FileError)
+}
+
+extension ByteSink {
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws(FileError) {
+        let outcome = bytes.withUnsafeBytes { raw in Result { () throws(FileError) in try write(raw) } }
+        try outcome.get()
+    }
+}
+
+extension AtomicFileWriter: ByteSink {
+    /// Commits durably.
+    public func finish() throws(FileError) { try commit() }
+}
+
+/// Bytes written straight to a stream (standard output): nothing to publish atomically, so a
+/// reader sees them as they are made.
+public final class StreamWriter: ByteSink {
+    private let file: OpenFile
+    public var path: String { file.path }
+
+    /// Writes to standard output.
+    public init() throws(FileError) {
+        file = try OpenFile.standardOutput()
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) { try file.write(bytes) }
+
+    public func finish() throws(FileError) { try file.close() }
 }
 
 /// Reads whole small files (configurations, models, reports), never CSV data.

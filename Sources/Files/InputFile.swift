@@ -9,10 +9,10 @@ public final class InputFile {
     /// The file's size when it was opened (for progress), or nil for pipes.
     public let size: Int?
 
-    /// Opens `path` for sequential reading.
+    /// Opens `path` for sequential reading; `-` is standard input.
     public init(path: String) throws(FileError) {
         self.path = path
-        file = try OpenFile.openForReading(path)
+        file = path == "-" ? try OpenFile.standardInput() : try OpenFile.openForReading(path)
         let info = try file.status()
         size = (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
     }

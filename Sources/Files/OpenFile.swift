@@ -51,6 +51,16 @@ public final class OpenFile {
         try open(path, .writeOnly, [.create, .append], "cannot open for appending")
     }
 
+    /// The process's standard input, as a file of its own (a duplicate of descriptor 0); `path`
+    /// is `-` in messages.
+    public static func standardInput() throws(FileError) -> OpenFile {
+        do { return OpenFile(path: "-", descriptor: try FileDescriptor.standardInput.duplicate()) } catch let error as Errno {
+            throw .system("cannot read standard input", path: "-", error)
+        } catch {
+            throw .system("cannot read standard input", path: "-", errno: EBADF)
+        }
+    }
+
     /// The process's standard output, as a file of its own (a duplicate of descriptor 1, so
     /// closing it leaves the process's alone); `path` is `-` in messages.
     public static func standardOutput() throws(FileError) -> OpenFile {

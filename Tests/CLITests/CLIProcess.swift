@@ -27,7 +27,7 @@ enum CLI {
 
     static func fixtureModel(_ name: String) -> String { "\(repository)/Tests/EngineTests/Fixtures/models/\(name).onnx" }
 
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> CLIResult {
+    static func run(_ arguments: [String], in directory: String? = nil, stdin: String? = nil) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -36,7 +36,17 @@ enum CLI {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let input = stdin.map { _ in Pipe() }
+        if let input { process.standardInput = input }
         try process.run()
+        if let input, let stdin {
+            // Written on its own thread, so a large input cannot block against a full output pipe.
+            let handle = input.fileHandleForWriting
+            Thread.detachNewThread {
+                handle.write(Data(stdin.utf8))
+                try? handle.close()
+            }
+        }
         // Read both pipes while the process runs, so a large output can't block it.
         let outData = DataReader(out.fileHandleForReading)
         let errData = DataReader(err.fileHandleForReading)

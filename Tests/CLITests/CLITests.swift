@@ -207,6 +207,38 @@ struct CLITests {
         }
     }
 
+    @Test("- is standard input and output: predict streams, validate and report read, sample-data writes")
+    func standardStreams() throws {
+        let scratch = Scratch()
+        let csv = try String(contentsOfFile: try sample(scratch, rows: 300), encoding: .utf8)
+        let streamed = try CLI.run(["predict", "--input", "-", "--output", "-", "--model", model, "--include-features"], stdin: csv)
+        #expect(streamed.status == 0, "\(streamed.stderr)")
+        let lines = streamed.stdout.split(separator: "\n")
+        #expect(lines.count == 301 && lines[0].hasPrefix("user_id,prediction_score,prediction_class,timestamp,age,"))
+        #expect(streamed.stderr.contains("300 rows read: 300 predicted, 0 rejected; wrote standard output"))
+        #expect(streamed.stderr.contains("Total Predictions: 300"), "the report goes to stderr beside the summary")
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/-"))
+
+        let report = try CLI.run(["report", "-"], stdin: streamed.stdout)
+        #expect(report.status == 0 && report.stdout.contains("Total Predictions: 300"), "\(report.stderr)")
+        let validated = try CLI.run(["validate", "--model", model, "-"], stdin: csv)
+        #expect(validated.status == 0 && validated.stdout.contains("-: OK, 300 rows"), "\(validated.stdout)\(validated.stderr)")
+        let generated = try CLI.run(["sample-data", "--rows", "300", "--output", "-"])
+        #expect(generated.stdout == csv)
+
+        // A strict failure part way: exit 1, and stderr says how many rows went out before it.
+        var broken = csv.split(separator: "\n", omittingEmptySubsequences: false)
+        broken[200] = "200,abc" + broken[200].drop { $0 != "," }.dropFirst().drop { $0 != "," }
+        let failed = try CLI.run(
+            ["predict", "--input", "-", "--output", "-", "--model", model, "--batch-size", "64"], stdin: broken.joined(separator: "\n"))
+        #expect(failed.status == 1)
+        #expect(
+            failed.stderr.contains("-:201:2:") && failed.stderr.contains("rows had been written to standard output"), "\(failed.stderr)")
+        // Lenient on a stream must say where the rejected rows go.
+        let lenient = try CLI.run(["predict", "--input", "-", "--output", "-", "--model", model, "--policy", "lenient"], stdin: csv)
+        #expect(lenient.status == 2 && lenient.stderr.contains("lenient needs --rejected PATH"), "\(lenient.stderr)")
+    }
+
     @Test("predict writes predictions and report.json, prints the report, exits 0")
     func predict() throws {
         let scratch = Scratch()

@@ -29,7 +29,7 @@ final class ByteBlock: @unchecked Sendable {
     var array: [UInt8] { withBytes { Array($0) } }
 }
 
-extension AtomicFileWriter {
+extension ByteSink {
     /// Writes all of a worker's formatted bytes.
     func write(_ block: ByteBlock) throws(FileError) {
         try block.withBytes { bytes throws(FileError) in try write(bytes) }

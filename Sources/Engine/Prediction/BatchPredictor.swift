@@ -67,75 +67,28 @@ public final class BatchPredictor: Sendable {
         shouldStop: (@Sendable () -> Bool)? = nil
     ) throws(PredictionError) -> PredictionReport {
         let started = monotonicSeconds()
+        if output == "-", rejected == nil, case .lenient = options.policy {
+            throw PredictionError(
+                .usage, "with the output on standard output (-), lenient needs --rejected PATH, so rejected rows are never lost")
+        }
         try Self.refuseOverwritingInputs(
             input: input, output: output, rejected: rejected ?? Self.defaultRejectedPath(for: output), model: model.path)
         let timestamp = options.fixedTimestamp ?? localTimestamp()
         let (reader, first, header) = try openInput(input, hashing: options.hashInput)
         let processor = try makeProcessor(input: input, header: header.names, timestamp: timestamp, mode: .predict)
-        let out: AtomicFileWriter
-        do { out = try AtomicFileWriter(path: output) } catch { throw PredictionError(error) }
-        let headerLine = schema.headerLine(
-            idColumn: options.idColumn, echoedColumns: processor.plan.echoedColumns.map { header.names[$0] })
-        var rejectedFile: AtomicFileWriter?
-        let strict = processor.strict
-        let run = PredictionRun(
-            input: input, processor: processor, threads: options.effectiveThreads,
-            progress: progress, shouldStop: shouldStop)
-        do { try out.write(headerLine) } catch { throw PredictionError(error) }
+        // `-` streams to standard output: rows appear as they are made, and a failure part way
+        // says how many went out (atomic publication cannot apply to a pipe).
+        let out: any ByteSink
+        do { out = output == "-" ? try StreamWriter() : try AtomicFileWriter(path: output) } catch { throw PredictionError(error) }
+        var rowsWritten = 0
         var totals: PredictionRun.Totals
-        do {
-            totals = try run.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) {
-                result, totals throws(PredictionError) in
-                if strict, let issue = result.issues.first { throw PredictionError(issue) }
-                let writeStarted = monotonicSeconds()
-                do throws(FileError) {
-                    try out.write(result.output)
-                    if !result.rejectedOutput.isEmpty {
-                        if rejectedFile == nil {
-                            let file = try AtomicFileWriter(path: rejected ?? Self.defaultRejectedPath(for: output))
-                            try file.write(RejectedRowWriter.header)
-                            rejectedFile = file
-                        }
-                        try rejectedFile?.write(result.rejectedOutput)
-                    }
-                } catch {
-                    throw PredictionError(error)
-                }
-                totals.timings.writeSeconds += monotonicSeconds() - writeStarted
-                return true
-            }
-        }
-        if totals.rowsRead == 0 { throw Self.noDataRows(input, line: header.dataLine) }
-        if case .lenient(let fraction) = options.policy, totals.rowsRejected > 0,
-            Double(totals.rowsRejected) > fraction * Double(totals.rowsRead)
-        {
-            // The predictions are not published, but the rows that failed are: they say why.
-            var whereRejected = ""
-            if let rejectedFile {
-                do { try rejectedFile.commit() } catch { throw PredictionError(error) }
-                whereRejected = "; the rejected rows are in \(rejectedFile.path)"
-            }
-            let first = totals.issues.first
-            throw PredictionError(
-                ValidationIssue(
-                    file: input, line: first?.line ?? 1, column: first?.column, columnName: first?.columnName, value: first?.value,
-                    rule: .tooManyRejected,
-                    message:
-                        "\(groupedThousands(totals.rowsRejected)) of \(groupedThousands(totals.rowsRead)) rows (\(cFormat("%.2f", 100 * Double(totals.rowsRejected) / Double(totals.rowsRead)))%) were rejected, more than the allowed \(cFormat("%.2f", 100 * fraction))%\(whereRejected); first: \(first?.description ?? "?")"
-                ))
-        }
-        guard totals.countsAddUp else {
-            // An engine bug, never an input problem: refuse to publish a result that lost rows.
-            throw PredictionError(
-                .io,
-                "\(input): \(totals.rowsRead) rows read but \(totals.rowsPredicted) predicted + \(totals.rowsRejected) rejected; nothing was written"
-            )
-        }
-        do {
-            try out.commit()
-            try rejectedFile?.commit()
+        do throws(PredictionError) {
+            totals = try run(
+                input: input, output: output, rejected: rejected, into: out, reader: reader, first: first, header: header,
+                processor: processor, progress: progress, shouldStop: shouldStop, rowsWritten: &rowsWritten)
         } catch {
-            throw PredictionError(error)
+            guard output == "-" else { throw error }
+            throw error.noting("; \(groupedThousands(rowsWritten)) rows had been written to standard output")
         }
         totals.timings.totalSeconds = monotonicSeconds() - started
         var report = PredictionReport(
@@ -149,7 +102,7 @@ public final class BatchPredictor: Sendable {
         report.statistics = totals.statistics
         report.classCounts = totals.classCounts
         report.rejectedSample = totals.issues
-        report.rejectedRowsPath = rejectedFile?.path
+        report.rejectedRowsPath = totals.rejectedRowsPath
         report.duplicateIDs = totals.duplicateIDs
         report.warningSample = totals.duplicateSample
         report.timings = totals.timings
@@ -278,6 +231,81 @@ public final class BatchPredictor: Sendable {
         PredictionError(ValidationIssue(file: input, line: line, rule: .noDataRows, message: "the file has a header but no data rows"))
     }
 
+    /// The body of ``predictCSV``: writes the header and every chunk's rows to `out`, the
+    /// rejected rows to their file, checks the policy and the counts, and publishes.
+    private func run(
+        input: String, output: String, rejected: String?, into out: any ByteSink, reader: sending CSVChunkReader, first: CSVChunk,
+        header: (names: [String], dataStart: Int, dataLine: Int), processor: ChunkProcessor,
+        progress: (@Sendable (PredictionProgress) -> Void)?, shouldStop: (@Sendable () -> Bool)?, rowsWritten: inout Int
+    ) throws(PredictionError) -> PredictionRun.Totals {
+        let headerLine = schema.headerLine(
+            idColumn: options.idColumn, echoedColumns: processor.plan.echoedColumns.map { header.names[$0] })
+        var rejectedFile: AtomicFileWriter?
+        let strict = processor.strict
+        let predictionRun = PredictionRun(
+            input: input, processor: processor, threads: options.effectiveThreads,
+            progress: progress, shouldStop: shouldStop)
+        do { try out.write(headerLine) } catch { throw PredictionError(error) }
+        var totals: PredictionRun.Totals
+        do {
+            totals = try predictionRun.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) {
+                result, totals throws(PredictionError) in
+                if strict, let issue = result.issues.first { throw PredictionError(issue) }
+                let writeStarted = monotonicSeconds()
+                do throws(FileError) {
+                    try out.write(result.output)
+                    rowsWritten += result.rowsPredicted
+                    if !result.rejectedOutput.isEmpty {
+                        if rejectedFile == nil {
+                            let file = try AtomicFileWriter(path: rejected ?? Self.defaultRejectedPath(for: output))
+                            try file.write(RejectedRowWriter.header)
+                            rejectedFile = file
+                        }
+                        try rejectedFile?.write(result.rejectedOutput)
+                    }
+                } catch {
+                    throw PredictionError(error)
+                }
+                totals.timings.writeSeconds += monotonicSeconds() - writeStarted
+                return true
+            }
+        }
+        if totals.rowsRead == 0 { throw Self.noDataRows(input, line: header.dataLine) }
+        if case .lenient(let fraction) = options.policy, totals.rowsRejected > 0,
+            Double(totals.rowsRejected) > fraction * Double(totals.rowsRead)
+        {
+            // The predictions are not published, but the rows that failed are: they say why.
+            var whereRejected = ""
+            if let rejectedFile {
+                do { try rejectedFile.commit() } catch { throw PredictionError(error) }
+                whereRejected = "; the rejected rows are in \(rejectedFile.path)"
+            }
+            let first = totals.issues.first
+            throw PredictionError(
+                ValidationIssue(
+                    file: input, line: first?.line ?? 1, column: first?.column, columnName: first?.columnName, value: first?.value,
+                    rule: .tooManyRejected,
+                    message:
+                        "\(groupedThousands(totals.rowsRejected)) of \(groupedThousands(totals.rowsRead)) rows (\(cFormat("%.2f", 100 * Double(totals.rowsRejected) / Double(totals.rowsRead)))%) were rejected, more than the allowed \(cFormat("%.2f", 100 * fraction))%\(whereRejected); first: \(first?.description ?? "?")"
+                ))
+        }
+        guard totals.countsAddUp else {
+            // An engine bug, never an input problem: refuse to publish a result that lost rows.
+            throw PredictionError(
+                .io,
+                "\(input): \(totals.rowsRead) rows read but \(totals.rowsPredicted) predicted + \(totals.rowsRejected) rejected; nothing was written"
+            )
+        }
+        do {
+            try out.finish()
+            try rejectedFile?.commit()
+        } catch {
+            throw PredictionError(error)
+        }
+        totals.rejectedRowsPath = rejectedFile?.path
+        return totals
+    }
+
     /// Never destroys input: the output or the rejected-rows file must be neither the input nor
     /// the model, nor each other, however they are spelled (compared by device and inode).
     static func refuseOverwritingInputs(input: String, output: String, rejected: String, model: String) throws(PredictionError) {
@@ -286,7 +314,7 @@ public final class BatchPredictor: Sendable {
             ("rejected-rows file", rejected, "input", input), ("rejected-rows file", rejected, "model", model),
             ("output", output, "rejected-rows file", rejected),
         ]
-        for (what, path, other, otherPath) in clashes where FileTree.sameFile(path, otherPath) {
+        for (what, path, other, otherPath) in clashes where path != "-" && otherPath != "-" && FileTree.sameFile(path, otherPath) {
             throw PredictionError(
                 .usage, "\(path): the \(what) is the \(other) (\(otherPath)); refusing to overwrite it: choose another \(what) path")
         }

@@ -53,5 +53,17 @@ public struct PredictionError: Error, CustomStringConvertible, Sendable {
         self.fileError = nil
     }
 
+    /// The same error, its message followed by `note`.
+    func noting(_ note: String) -> PredictionError {
+        PredictionError(code: code, message: message + note, issue: issue, fileError: fileError)
+    }
+
+    private init(code: Code, message: String, issue: ValidationIssue?, fileError: FileError?) {
+        self.code = code
+        self.message = message
+        self.issue = issue
+        self.fileError = fileError
+    }
+
     public var description: String { message.replacingNewlines() }
 }

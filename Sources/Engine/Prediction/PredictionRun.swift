@@ -46,6 +46,8 @@ struct PredictionRun {
 
     /// Totals merged from every chunk, in file order.
     struct Totals {
+        /// Where the rejected rows went, once written.
+        var rejectedRowsPath: String?
         var rowsRead = 0
         var rowsPredicted = 0
         var rowsRejected = 0

@@ -16,10 +16,10 @@ struct PredictCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The input CSV file.")
+    @Option(name: .long, help: "The input CSV file (- for standard input).")
     var input: String
 
-    @Option(name: .long, help: "Where to write the predictions CSV.")
+    @Option(name: .long, help: "Where to write the predictions CSV (- for standard output, streamed as rows are made).")
     var output: String
 
     @Option(name: .long, help: "The ONNX model.")
@@ -30,7 +30,7 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .long, help: "Also write report.json to this path (with the input's SHA-256, hashed as it is read only then).")
     var report: String?
 
-    @Option(name: .long, help: "Where rejected rows go under --policy lenient.")
+    @Option(name: .long, help: "Where rejected rows go under --policy lenient (required with --output -).")
     var rejected: String?
 
     @Flag(name: .long, help: "Don't print the report or progress.")
@@ -54,11 +54,12 @@ struct PredictCommand: ParsableCommand {
             do { try AtomicFile.write(result.json(), to: report) } catch { throw CLIFailure.work(error.description) }
         }
         if !quiet {
-            Standard.output.write(result.text())
+            // With the predictions on standard output, the report goes beside the summary.
+            (output == "-" ? Standard.error : Standard.output).write(result.text())
             var summary = "\(result.rowsRead) rows read: \(result.rowsPredicted) predicted, \(result.rowsRejected) rejected"
             if result.blankLinesSkipped > 0 { summary += ", \(result.blankLinesSkipped) blank lines skipped" }
             if let duplicates = result.duplicateIDs, duplicates > 0 { summary += "; warning: \(duplicates) duplicate ids" }
-            summary += "; wrote \(output)"
+            summary += output == "-" ? "; wrote standard output" : "; wrote \(output)"
             if let rejected = result.rejectedRowsPath { summary += ", rejected rows to \(rejected)" }
             if let report { summary += ", report to \(report)" }
             Standard.error.write(summary + "\n")

@@ -22,7 +22,7 @@ struct ReportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let kind = FileKind(path)
+        let kind = path == "-" ? .file : FileKind(path)  // - : a predictions file on standard input
         switch kind {
         case .missing:
             throw CLIFailure.work(FileError.system("cannot open", path: path, errno: ENOENT).description)

@@ -17,7 +17,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Problems printed per file (all are counted).")
     var maxIssues = 20
 
-    @Argument(help: "CSV files to check.")
+    @Argument(help: "CSV files to check (- for standard input).")
     var files: [String]
 
     func validate() throws {
