@@ -1,5 +1,5 @@
 # inferwatcher — the README's commands.
-.PHONY: setup demo test build bench deb test-deb
+.PHONY: setup demo test build bench deb test-deb man
 
 setup:
 	scripts/setup.sh
@@ -21,3 +21,6 @@ deb:
 
 test-deb:
 	packaging/test-deb.sh
+
+man:
+	scripts/man.sh

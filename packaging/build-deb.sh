@@ -96,31 +96,15 @@ if [ "${MAN_TOOL:-tool}" = plugin ]; then
 	swift package --scratch-path "$SCRATCH" plugin generate-manual --multi-page --date "$MAN_DATE" \
 		--authors "$MAINTAINER"
 	cp "$SCRATCH"/plugins/GenerateManual/outputs/InferWatcher/*.1 "$MAN_OUT/"
+	"$ROOT/scripts/man.sh" --rename "$MAN_OUT"
 	swift build "${SWIFT_FLAGS[@]}" --product inferwatcher
 else
-	# The plugin's own tool, run the way the plugin runs it, on the binary built above.
-	step "swift build --product generate-manual"
-	swift build "${SWIFT_FLAGS[@]}" --product generate-manual
-	"$BIN_DIR/generate-manual" "$BIN" --multi-page --date "$MAN_DATE" --authors "$MAINTAINER" \
-		--output-directory "$MAN_OUT"
+	# The plugin's own tool, run the way the plugin runs it, on the binary built above, with the
+	# pages named as whatis and lintian want (scripts/man.sh, which `make man` runs too).
+	step "scripts/man.sh (generate-manual)"
+	MAN_DATE=$MAN_DATE MAN_AUTHORS=$MAINTAINER "$ROOT/scripts/man.sh" "$BIN" "$MAN_OUT" "${SWIFT_FLAGS[@]}"
 fi
 ls "$MAN_OUT"/inferwatcher.1 >/dev/null || die "generate-manual made no inferwatcher.1"
-# generate-manual names subcommand pages inferwatcher.model.inspect.1 with NAME "inferwatcher model
-# inspect", which whatis/apropos cannot index (lintian bad-whatis-entry). Use git's convention:
-# inferwatcher-model-inspect(1), NAME inferwatcher-model-inspect, SYNOPSIS "inferwatcher model
-# inspect". The `help` pseudo-command gets no page.
-rm -f "$MAN_OUT/inferwatcher.help.1"
-for page in "$MAN_OUT"/inferwatcher.*.1; do
-	name=$(basename "$page" .1)
-	perl -0pi -e '
-		s/^\.Xr inferwatcher\.help 1 ,?\n//mg;
-		s/^(\.(?:Dt|Xr) )(\S+)/$1 . ($2 =~ tr{.}{-}r)/mge;
-		if (s/^\.Sh NAME\n\.Nm "([^"]+)"\n/".Sh NAME\n.Nm " . ($1 =~ tr{ }{-}r) . "\n"/me) {
-			my $n = $1; s/^(\.Sh SYNOPSIS\n)\.Nm\n/$1.Nm "$n"\n/m;
-		}' "$page"
-	mv "$page" "$MAN_OUT/${name//./-}.1"
-done
-perl -0pi -e 's/^\.Xr inferwatcher\.help 1 ,?\n//mg; s/^(\.(?:Dt|Xr) )(\S+)/$1 . ($2 =~ tr{.}{-}r)/mge' "$MAN_OUT/inferwatcher.1"
 
 # --- 4. the file system tree -------------------------------------------------------------------
 step "staging $STAGE"

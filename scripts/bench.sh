@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 scripts/setup.sh >&2
 export PATH="$PWD/.venv/bin:$PATH"  # the test oracles (scripts/setup.sh)
-swift build -c release --product inferwatcher >&2
+swift build -c release --product inferwatcher -Xswiftc -warnings-as-errors >&2  # the flags of make test and make demo
 bin=$(swift build -c release --show-bin-path)/inferwatcher
 work=${BENCH_DIR:-/tmp/inferwatcher-bench}
 runs=${RUNS:-5}

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 INFERWATCHER_SKIP_PYTHON=1 scripts/setup.sh
 
-swift build -c release --product inferwatcher
+swift build -c release --product inferwatcher -Xswiftc -warnings-as-errors  # the flags of make test's step 4: one build serves both
 bin=$(swift build -c release --show-bin-path)/inferwatcher
+scripts/man.sh > /dev/null  # make man: the source build's man pages, in .build/man
 work=$(mktemp -d /tmp/inferwatcher-demo.XXXXXX)
 model=$(pwd)/examples/model.onnx
 

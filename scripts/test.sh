@@ -40,6 +40,7 @@ swift test --skip-build --disable-xctest --filter DaemonIntegrationTests 2>&1 | 
 
 step "4/5 end to end under systemd"
 swift build -c release --product inferwatcher -Xswiftc -warnings-as-errors
+scripts/man.sh  # make man: the source build's man pages, in .build/man
 INFERWATCHER_BIN="$(swift build -c release --show-bin-path)/inferwatcher" bash tests/e2e/run.sh
 
 step "5/5 Debian package"

@@ -21,8 +21,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let loaded = try ConfigLoader.loadForCommand(path: config)
         let path = loaded.stateDirectory + "/status.json"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIFailure.work("\(path): no status yet; is the daemon running (systemctl status inferwatcher)?")
+        let data: Data
+        do { data = Data(try FileContents.read(path)) } catch {
+            throw CLIFailure.work("\(path): no status: \(error.reason); is the daemon running (systemctl status inferwatcher)?")
         }
         if json {
             Standard.output.write(String(decoding: data, as: UTF8.self))
@@ -30,7 +31,7 @@ struct StatusCommand: ParsableCommand {
         }
         let document: StatusDocument
         do { document = try JSONDecoder().decode(StatusDocument.self, from: data) } catch {
-            throw CLIFailure.work("\(path): unreadable status (\(error))")
+            throw CLIFailure.work("\(path): not a status document this version reads; restart the daemon to rewrite it")
         }
         let alive = document.pid > 0 && kill(pid_t(document.pid), 0) == 0
         var lines = ["daemon: \(document.phase.rawValue) (pid \(document.pid)\(alive ? "" : ", not running"))"]
