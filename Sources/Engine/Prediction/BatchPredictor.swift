@@ -246,29 +246,26 @@ public final class BatchPredictor: Sendable {
             input: input, processor: processor, threads: options.effectiveThreads,
             progress: progress, shouldStop: shouldStop)
         do { try out.write(headerLine) } catch { throw PredictionError(error) }
-        var totals: PredictionRun.Totals
-        do {
-            totals = try predictionRun.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) {
-                result, totals throws(PredictionError) in
-                if strict, let issue = result.issues.first { throw PredictionError(issue) }
-                let writeStarted = monotonicSeconds()
-                do throws(FileError) {
-                    try out.write(result.output)
-                    rowsWritten += result.rowsPredicted
-                    if !result.rejectedOutput.isEmpty {
-                        if rejectedFile == nil {
-                            let file = try AtomicFileWriter(path: rejected ?? Self.defaultRejectedPath(for: output))
-                            try file.write(RejectedRowWriter.header)
-                            rejectedFile = file
-                        }
-                        try rejectedFile?.write(result.rejectedOutput)
+        var totals = try predictionRun.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) {
+            result, totals throws(PredictionError) in
+            if strict, let issue = result.issues.first { throw PredictionError(issue) }
+            let writeStarted = monotonicSeconds()
+            do throws(FileError) {
+                try out.write(result.output)
+                rowsWritten += result.rowsPredicted
+                if !result.rejectedOutput.isEmpty {
+                    if rejectedFile == nil {
+                        let file = try AtomicFileWriter(path: rejected ?? Self.defaultRejectedPath(for: output))
+                        try file.write(RejectedRowWriter.header)
+                        rejectedFile = file
                     }
-                } catch {
-                    throw PredictionError(error)
+                    try rejectedFile?.write(result.rejectedOutput)
                 }
-                totals.timings.writeSeconds += monotonicSeconds() - writeStarted
-                return true
+            } catch {
+                throw PredictionError(error)
             }
+            totals.timings.writeSeconds += monotonicSeconds() - writeStarted
+            return true
         }
         if totals.rowsRead == 0 { throw Self.noDataRows(input, line: header.dataLine) }
         if case .lenient(let fraction) = options.policy, totals.rowsRejected > 0,
