@@ -199,16 +199,29 @@ struct ExpandKernel: OperatorKernel {
 /// `start` and moving `strides[axis]` per step along each axis: the gather behind Slice and
 /// Transpose.
 private func gatherStrided<T>(_ values: [T], shape: [Int], strides: [Int], start: Int) -> [T] {
-    let count = shape.elementCount
-    guard count > 0 else { return [] }
-    guard !shape.isEmpty else { return [values[start]] }
     var result: [T] = []
-    result.reserveCapacity(count)
+    result.reserveCapacity(shape.elementCount)
+    forEachStridedOffset(shape: shape, strides: strides, start: start) { _, offset in result.append(values[offset]) }
+    return result
+}
+
+/// Calls `body(index, offset)` for every element of `shape` in row-major order: its index in that
+/// order, and its offset in a tensor laid out with `strides` (from `start`). The walk behind
+/// Slice and Transpose (gathering) and the reductions (scattering into their result).
+@inline(__always)
+func forEachStridedOffset(shape: [Int], strides: [Int], start: Int = 0, _ body: (Int, Int) -> Void) {
+    let count = shape.elementCount
+    guard count > 0 else { return }
+    guard !shape.isEmpty else {
+        body(0, start)
+        return
+    }
     var position = [Int](repeating: 0, count: shape.count)
     var offset = start
-    for _ in 0..<count {
-        result.append(values[offset])
-        var axis = shape.count - 1
+    let last = shape.count - 1
+    for index in 0..<count {
+        body(index, offset)
+        var axis = last
         while axis >= 0 {
             position[axis] += 1
             offset += strides[axis]
@@ -218,5 +231,4 @@ private func gatherStrided<T>(_ values: [T], shape: [Int], strides: [Int], start
             axis -= 1
         }
     }
-    return result
 }

@@ -53,17 +53,17 @@ struct ReduceKernel: OperatorKernel {
         if reduction == .logSumExp {
             // Subtract each group's maximum first so exp cannot overflow.
             var maxima = [Double](repeating: -.infinity, count: outCount)
-            forEachElement(shape: x.shape, targetStrides: targetStrides) { source, target in
+            forEachStridedOffset(shape: x.shape, strides: targetStrides) { source, target in
                 maxima[target] = Swift.max(maxima[target], values[source])
             }
-            forEachElement(shape: x.shape, targetStrides: targetStrides) { source, target in
+            forEachStridedOffset(shape: x.shape, strides: targetStrides) { source, target in
                 accumulators[target] += exp(values[source] - maxima[target])
             }
             for i in 0..<outCount {
                 accumulators[i] = log(accumulators[i]) + maxima[i]
             }
         } else {
-            forEachElement(shape: x.shape, targetStrides: targetStrides) { source, target in
+            forEachStridedOffset(shape: x.shape, strides: targetStrides) { source, target in
                 accumulate(&accumulators[target], values[source])
             }
             for i in 0..<outCount {
@@ -104,32 +104,6 @@ struct ReduceKernel: OperatorKernel {
         case .mean: accumulator / Double(count)
         case .l2: accumulator.squareRoot()
         default: accumulator
-        }
-    }
-
-    /// Calls `body(sourceIndex, targetIndex)` for every element in row-major order.
-    @inline(__always)
-    private func forEachElement(shape: [Int], targetStrides: [Int], _ body: (Int, Int) -> Void) {
-        let count = shape.elementCount
-        guard count > 0 else { return }
-        guard !shape.isEmpty else {
-            body(0, 0)
-            return
-        }
-        var position = [Int](repeating: 0, count: shape.count)
-        var target = 0
-        let last = shape.count - 1
-        for source in 0..<count {
-            body(source, target)
-            var axis = last
-            while axis >= 0 {
-                position[axis] += 1
-                target += targetStrides[axis]
-                if position[axis] < shape[axis] { break }
-                target -= targetStrides[axis] * shape[axis]
-                position[axis] = 0
-                axis -= 1
-            }
         }
     }
 }
