@@ -34,7 +34,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // zstd and zlib (libzstd-dev, zlib1g-dev): compressed copies of archived inputs.
+        // zstd and zlib (libzstd-dev, zlib1g-dev): compressed copies of archived inputs, and `.csv.zst`
+        // and `.csv.gz` inputs.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // glibc's <malloc.h> (mallopt, malloc_trim): part of libc, nothing to link.
@@ -57,6 +58,8 @@ let package = Package(
             dependencies: [
                 "CKernels",
                 "Checksum",
+                "CZlib",
+                "CZstd",
                 "Files",
                 "OrderedJSON",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

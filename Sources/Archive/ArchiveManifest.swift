@@ -36,9 +36,11 @@ public struct ArchiveManifest: Sendable, Hashable, Codable {
 
     /// The archived copy of the input.
     public struct StoredInput: Sendable, Hashable, Codable {
-        /// The file's name in the archive folder (`input.csv`, `input.csv.gz`, `input.csv.zst`).
+        /// The file's name in the archive folder (`input.csv`, `input.csv.gz`, `input.csv.zst`,
+        /// `input.parquet`).
         public var name: String
-        /// `none`, `gzip` or `zstd`.
+        /// How the stored file is compressed: `none`, `gzip` or `zstd`. An input that arrived
+        /// compressed or as Parquet is stored as received, its `sha256` equal to the input's.
         public var compression: String
         /// The stored file's size in bytes.
         public var size: Int

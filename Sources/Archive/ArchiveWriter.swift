@@ -14,7 +14,8 @@ public struct JobArchiveRequest: Sendable {
     public var startedAt: Double
     /// When the job finished (Unix seconds).
     public var finishedAt: Double
-    /// The claimed input file; it is read (never moved or changed) and stored as `compression` says.
+    /// The claimed input file; it is read (never moved or changed) and stored as `compression` says,
+    /// or as received when it arrived compressed or as Parquet (see ``StoredInputForm``).
     public var inputPath: String
     /// The input's original file name, for the manifest.
     public var inputName: String
@@ -71,6 +72,9 @@ public struct JobArchiveRequest: Sendable {
 
     /// A file name without its last extension: `batch_input.csv` → `batch_input`, `a.b.csv` → `a.b`.
     public static func stem(ofInputName name: String) -> String {
+        for suffix in [".csv.gz", ".csv.zst"] where name.hasSuffix(suffix) && name.count > suffix.count {
+            return String(name.dropLast(suffix.count))
+        }
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
         return String(name[..<dot])
     }
@@ -226,7 +230,7 @@ public struct ArchiveWriter: Sendable {
         guard request.startedAt.isFinite, request.finishedAt.isFinite else {
             throw .invalid("job \(request.jobID): start or finish time is not a finite number")
         }
-        let reserved = Set(["manifest.json"] + Compression.allCases.map(\.storedInputName))
+        let reserved = Set(["manifest.json", StoredInputForm.parquetName] + Compression.allCases.map(\.storedInputName))
         for name in request.outputs.keys.sorted() + request.documents.keys.sorted() {
             try FileName.validate(name, what: "archive file name")
             if reserved.contains(name) {
@@ -245,12 +249,12 @@ public struct ArchiveWriter: Sendable {
         guard FileTree.isRegularFile(inputInfo) else {
             throw .invalid("input is not a regular file", path: request.inputPath)
         }
-        let storedName = request.compression.storedInputName
-        let stored = try OpenFile.createNew(FileTree.join(staging, storedName))
+        let form = StoredInputForm(received: try InputEncoding.of(path: request.inputPath), asked: request.compression)
+        let stored = try OpenFile.createNew(FileTree.join(staging, form.name))
         let digests = try InputStore.store(
             input,
             into: stored,
-            compression: request.compression,
+            compression: form.compressing,
             expectedSize: Int(inputInfo.st_size)
         )
         try stored.sync()
@@ -285,8 +289,8 @@ public struct ArchiveWriter: Sendable {
                 size: digests.original.size,
                 sha256: digests.original.sha256,
                 stored: ArchiveManifest.StoredInput(
-                    name: storedName,
-                    compression: request.compression.rawValue,
+                    name: form.name,
+                    compression: form.compression.rawValue,
                     size: digests.stored.size,
                     sha256: digests.stored.sha256
                 )

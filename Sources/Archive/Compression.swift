@@ -22,6 +22,29 @@ public enum Compression: String, Sendable, CaseIterable {
     }
 }
 
+/// How an input is stored in the archive: CSV text compressed as the pipeline asks, and an input
+/// that arrived compressed (`.csv.gz`, `.csv.zst`) or as Parquet exactly as received, so nothing
+/// is compressed twice.
+struct StoredInputForm {
+    /// The stored file's name in the job folder.
+    let name: String
+    /// How the stored file is compressed (what the manifest's `stored.compression` says).
+    let compression: Compression
+    /// What the archive does to the bytes while copying them: nothing unless the input is plain CSV.
+    let compressing: Compression
+
+    static let parquetName = "input.parquet"
+
+    init(received: InputEncoding, asked: Compression) {
+        switch received {
+        case .plain: (name, compression, compressing) = (asked.storedInputName, asked, asked)
+        case .gzip: (name, compression, compressing) = (Compression.gzip.storedInputName, .gzip, .none)
+        case .zstd: (name, compression, compressing) = (Compression.zstd.storedInputName, .zstd, .none)
+        case .parquet: (name, compression, compressing) = (Self.parquetName, .none, .none)
+        }
+    }
+}
+
 /// The digests of an input copied into the archive: of the bytes as received, and of the file stored.
 struct StoredInputDigests {
     var original: FileDigest

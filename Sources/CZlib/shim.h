@@ -1,6 +1,7 @@
 #ifndef CZLIB_SHIM_H
 #define CZLIB_SHIM_H
-// zlib from Debian (zlib1g-dev): deflate with a gzip wrapper for `.gz` archived inputs.
+// zlib from Debian (zlib1g-dev): deflate with a gzip wrapper for `.gz` archived inputs, and inflate
+// for `.csv.gz` inputs.
 #include <zlib.h>
 
 // deflateInit2 is a macro (it passes ZLIB_VERSION and sizeof(z_stream)), which Swift cannot
@@ -10,6 +11,12 @@
 static inline int CZlib_deflateInitGzip(z_streamp stream, int level) {
     // windowBits 15 + 16 selects the gzip header and trailer; memLevel 8 is zlib's default.
     return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+
+/// Starts an inflate stream that reads one gzip member (RFC 1952); `inflateReset` starts the next.
+static inline int CZlib_inflateInitGzip(z_streamp stream) {
+    // windowBits 15 + 16 accepts the gzip wrapper only, so a zlib or raw stream is an error.
+    return inflateInit2(stream, 15 + 16);
 }
 
 #endif

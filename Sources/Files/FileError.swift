@@ -17,6 +17,7 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
             case permissionDenied
             case invalid
             case compression
+            case corrupt
         }
 
         private let value: Value
@@ -37,6 +38,9 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
         public static let invalid = Code(.invalid)
         /// zstd or zlib reported an error while compressing.
         public static let compression = Code(.compression)
+        /// The file's bytes cannot be decoded: a corrupt or truncated compressed stream. Retrying
+        /// does not help; the file must be replaced.
+        public static let corrupt = Code(.corrupt)
 
         /// A short name for the code, as used in logs.
         public var description: String {
@@ -48,6 +52,7 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
             case .permissionDenied: "permissionDenied"
             case .invalid: "invalid"
             case .compression: "compression"
+            case .corrupt: "corrupt"
             }
         }
     }

@@ -116,6 +116,37 @@ struct ArchiveWriterTests {
         #expect(Fixture.exists(job.inputPath))
     }
 
+    @Test(
+        "an input received compressed or as Parquet is stored as received, whatever the pipeline's compression",
+        arguments: [
+            ("gzip -c", "batch.csv.gz", "input.csv.gz", "gzip"), ("zstd -q -c", "batch.csv.zst", "input.csv.zst", "zstd"),
+            ("(printf PAR1; cat; printf PAR1)", "batch.parquet", "input.parquet", "none"),
+        ])
+    func storesCompressedInputsAsReceived(compressor: String, name: String, storedName: String, compression: String) throws {
+        var job = SampleJob(compression: .zstd)
+        let received = job.folder.join(name)
+        #expect(Shell.run("\(compressor) < \(Shell.quote(job.inputPath)) > \(Shell.quote(received))").status == 0)
+        job.request.inputPath = received
+        job.request = JobArchiveRequest(
+            pipeline: "default", jobID: job.request.jobID, inputPath: received, inputName: name,
+            startedAt: job.request.startedAt, finishedAt: job.request.finishedAt, compression: .zstd,
+            outputs: job.request.outputs, documents: job.request.documents, model: job.request.model, rows: job.request.rows,
+            softwareVersion: "1.2.3", host: "test-host")
+        guard case .archived(let archived) = try ArchiveWriter(root: job.root).archive(job.request) else {
+            Issue.record("not archived")
+            return
+        }
+        // The folder is named after the stem without .csv.gz / .csv.zst / .parquet.
+        #expect(archived.folder.hasSuffix("/batch-\(job.request.jobID)"))
+        let stored = "\(archived.folder)/\(storedName)"
+        #expect(Shell.run("cmp -s \(Shell.quote(stored)) \(Shell.quote(received))").status == 0)
+        #expect(archived.manifest.input.stored.name == storedName)
+        #expect(archived.manifest.input.stored.compression == compression)
+        #expect(archived.manifest.input.sha256 == Shell.sha256(ofFile: received))
+        #expect(archived.manifest.input.stored.sha256 == archived.manifest.input.sha256)
+        #expect(archived.manifest.input.name == name)
+    }
+
     @Test("manifest.json decodes to what archive returned, with a fixed key order and RFC 3339 UTC times")
     func manifestContents() throws {
         let job = SampleJob(compression: .zstd, startedAt: 1_795_000_000.25)

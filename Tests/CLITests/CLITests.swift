@@ -225,6 +225,12 @@ struct CLITests {
         #expect(validated.status == 0 && validated.stdout.contains("-: OK, 300 rows"), "\(validated.stdout)\(validated.stderr)")
         let generated = try CLI.run(["sample-data", "--rows", "300", "--output", "-"])
         #expect(generated.stdout == csv)
+        // Parquet needs its footer first: refused on standard input, with the reason and what to do.
+        let parquet = try CLI.run(["predict", "--input", "-", "--output", "-", "--model", model], stdin: "PAR1 rows PAR1")
+        #expect(parquet.status == 1)
+        #expect(
+            parquet.stderr.contains("Parquet cannot stream from standard input (its footer is at the end of the file)"), "\(parquet.stderr)"
+        )
 
         // A strict failure part way: exit 1, and stderr says how many rows went out before it.
         var broken = csv.split(separator: "\n", omittingEmptySubsequences: false)

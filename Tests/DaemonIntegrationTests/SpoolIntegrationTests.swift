@@ -35,6 +35,39 @@ struct SpoolIntegrationTests {
         #expect(daemon.log.contains("job succeeded"))
     }
 
+    @Test(".csv.gz and .csv.zst drops are archived as received; a truncated one is quarantined with the byte offset")
+    func compressedDrops() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure()
+        try daemon.start()
+        let plain = daemon.root + "/plain.csv"
+        try sampleCSV(rows: 2000).write(toFile: plain, atomically: false, encoding: .utf8)
+        for (name, command) in [
+            ("gz_input.csv.gz", "gzip -c"), ("zst_input.csv.zst", "zstd -q -c"), ("cut.csv.gz", "gzip -c | head -c 3000"),
+        ] {
+            let staging = daemon.root + "/" + name
+            #expect(system("(\(command)) < \(plain) > \(staging)") == 0)
+            try FileManager.default.moveItem(atPath: staging, toPath: daemon.incoming + "/" + name)
+        }
+        waitUntil(30, "two jobs archived and one quarantined") {
+            daemon.archivedJobs().count == 2 && daemon.files(in: daemon.failed).count == 3
+        }
+        for (stem, stored) in [("gz_input", "input.csv.gz"), ("zst_input", "input.csv.zst")] {
+            let folder = try #require(daemon.archivedJobs().first { $0.contains("/\(stem)-") })
+            #expect(daemon.files(in: folder) == [stored, "manifest.json", "predictions.csv", "report.json", "report.txt"].sorted())
+            let predictions = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8)
+            #expect(predictions.split(separator: "\n").count == 2001)
+            let report = try String(contentsOfFile: folder + "/report.txt", encoding: .utf8)
+            #expect(report.contains("Total Predictions: 2,000"))
+        }
+        let reason = try String(contentsOfFile: daemon.failed + "/cut.csv.gz.error.txt", encoding: .utf8)
+        #expect(reason.contains("the gzip member is cut short: the input ends at byte 3000"), "\(reason)")
+        // A corrupt stream is not retried: one attempt, then quarantine.
+        let attempts = daemon.log.split(separator: "\n").filter { $0.contains("iw.input=cut.csv.gz") && $0.contains("job started") }
+        #expect(attempts.count == 1)
+        daemon.stop()
+    }
+
     @Test("a file written slowly in place is processed once, only when complete")
     func slowWriter() throws {
         let daemon = try DaemonHarness()

@@ -18,14 +18,15 @@ public struct CSVChunk: Sendable {
     public let offset: Int
 }
 
-/// Cuts a CSV file into chunks of whole records with large sequential reads.
+/// Cuts a CSV file into chunks of whole records with large sequential reads (of the text after
+/// decompression, for `.csv.gz` and `.csv.zst`: see ``InputDecoder``).
 ///
 /// Record boundaries follow RFC 4180: a newline ends a record only when the number of quote
 /// characters since the record began is even. Memory is bounded by the chunk size (plus the
 /// longest record, when a single record is longer than a chunk).
 final class CSVChunkReader {
     let path: String
-    private let file: InputFile
+    private let input: InputDecoder
     private let chunkSize: Int
     private var pending: [UInt8] = []
     private var atEnd = false
@@ -33,29 +34,24 @@ final class CSVChunkReader {
     private var nextLine = 1
     private var nextOffset = 0
     private var checkedBOM = false
-    /// Hashes every byte read, when asked to.
-    private let hasher: SHA256?
-
-    /// Bytes consumed from the file so far (for progress).
-    private(set) var bytesRead = 0
+    /// Bytes consumed from the file so far, as received (for progress).
+    var bytesRead: Int { input.bytesRead }
     /// The file's size, when known.
-    var fileSize: Int? { file.size }
+    var fileSize: Int? { input.fileSize }
+    /// How the file is encoded, once the first chunk was read.
+    var encoding: InputEncoding? { input.encoding }
 
     init(path: String, chunkSize: Int = 4 << 20, hashing: Bool = true) throws(FileError) {
         self.path = path
-        self.file = try InputFile(path: path)
+        self.input = try InputDecoder(path: path, hashing: hashing)
         self.chunkSize = max(chunkSize, 64)
-        self.hasher = hashing ? SHA256() : nil
     }
 
     /// The next chunk, or nil at the end of the file.
     func next() throws(FileError) -> CSVChunk? {
         while true {
             if !atEnd {
-                let before = pending.count
-                let got = try file.read(into: &pending, count: chunkSize)
-                if let hasher { pending.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[before...])) } }
-                bytesRead += got
+                let got = try input.read(into: &pending, count: chunkSize)
                 if got == 0 { atEnd = true }
                 if !checkedBOM, pending.count >= 3 || atEnd {
                     checkedBOM = true
@@ -96,9 +92,9 @@ final class CSVChunkReader {
         }
     }
 
-    /// SHA-256 of every byte read (byte-order mark included), nil when not hashing; call once,
-    /// after the last chunk.
-    func finalizeSHA256() -> String? { hasher?.finalizeHex() }
+    /// SHA-256 of every byte received (byte-order mark included, before decompression), nil when
+    /// not hashing; call once, after the last chunk.
+    func finalizeSHA256() -> String? { input.finalizeSHA256() }
 
     /// Index of the last newline that ends a record, or nil if there is none; `quotes` is the
     /// number of quote bytes in `bytes` (from ``countQuotesAndNewlines(_:)``).

@@ -12,6 +12,9 @@ public struct PredictionError: Error, CustomStringConvertible, Sendable {
         public static let validation = Code(name: "validation")
         /// Reading the input or writing an output failed (may be transient).
         public static let io = Code(name: "io")
+        /// The input cannot be decoded (a corrupt or truncated compressed stream, a malformed
+        /// Parquet file): retrying does not help, the file must be replaced.
+        public static let malformedInput = Code(name: "malformed-input")
         /// The options contradict each other.
         public static let usage = Code(name: "usage")
         /// The caller asked the run to stop (shutdown); nothing was published.
@@ -40,7 +43,7 @@ public struct PredictionError: Error, CustomStringConvertible, Sendable {
     }
 
     init(_ error: FileError) {
-        self.code = .io
+        self.code = error.code == .corrupt ? .malformedInput : .io
         self.message = error.description
         self.issue = nil
         self.fileError = error

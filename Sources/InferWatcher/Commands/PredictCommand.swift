@@ -152,10 +152,11 @@ enum OutputKindName: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension CLIFailure {
-    /// Validation and I/O failures are failed work (1); model and usage problems are configuration (2).
+    /// Validation, I/O and malformed-input failures are failed work (1); model and usage problems are
+    /// configuration (2).
     init(predictionError error: PredictionError) {
         switch error.code {
-        case .validation, .io: self = .work(error.description)
+        case .validation, .io, .malformedInput: self = .work(error.description)
         default: self = .usage(error.description)
         }
     }

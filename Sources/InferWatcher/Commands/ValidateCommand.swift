@@ -47,7 +47,7 @@ struct ValidateCommand: ParsableCommand {
                     )
                 }
             } catch {
-                if error.code == .validation || error.code == .io {
+                if [.validation, .io, .malformedInput].contains(error.code) {
                     failed += 1
                     Standard.output.write("\(error)\n\(file): INVALID\n")
                 } else {

@@ -109,7 +109,7 @@ struct JobExecutor: Sendable {
             case .cancelled:
                 log.notice("job abandoned for shutdown; it stays in processing/ and is redone on start")
                 return .abandoned
-            case .validation, .usage:
+            case .validation, .usage, .malformedInput:
                 return quarantineInvalid(file, jobID: jobID, error: error, log: log)
             default:
                 return failed(file, jobID: jobID, transient: true, reason: error.description, log: log)
