@@ -38,6 +38,8 @@ let package = Package(
         // and `.csv.gz` inputs.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Snappy (libsnappy-dev, which ships snappy.pc): SNAPPY pages of Parquet files.
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         // glibc's <malloc.h> (mallopt, malloc_trim): part of libc, nothing to link.
         .systemLibrary(name: "CMalloc"),
         .target(name: "Checksum", dependencies: ["CLibCrypto"]),
@@ -65,6 +67,8 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Parquet files (flat schemas): footer, pages, encodings and codecs; knows nothing of models.
+        .target(name: "Parquet", dependencies: ["CZstd", "CZlib", "CSnappy"]),
         .target(name: "Archive", dependencies: ["Checksum", "Files", "OrderedJSON", "CZstd", "CZlib"]),
         // systemd calendar events (OnCalendar=) and the tz database: Glibc only.
         .target(name: "SystemdCalendar"),
@@ -106,6 +110,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Files", "Checksum", "CKernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Files", "Checksum"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "FilesTests", dependencies: ["Files", "Checksum"]),

@@ -2,15 +2,16 @@
 # Installs what building and testing inferwatcher needs on a fresh Debian 12 machine with the
 # Swift 6.3 toolchain. Idempotent: installs only what is missing.
 #   system libraries: OpenBLAS (the Gemm/MatMul fallback), libsystemd (notify + journal), OpenSSL
-#                     libcrypto (SHA-256), zstd and zlib (archived inputs)
+#                     libcrypto (SHA-256), zstd and zlib (archived inputs), snappy (Parquet pages)
 #   test oracles:     onnxruntime + numpy (model outputs), pandas (report statistics), in .venv/
 # Needs root for apt-get only (run as root, or with sudo available to it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# build: the C libraries; tests: zstd (archive checks), systemd (systemd-analyze, the e2e sandbox),
-# dpkg-dev, binutils and lintian (the Debian package); make bench: time and python3-venv.
-apt_packages=(libopenblas0 libsystemd-dev libssl-dev libzstd-dev zlib1g-dev pkg-config zstd systemd dpkg-dev binutils lintian
+# build: the C libraries (libsnappy-dev: SNAPPY-compressed Parquet pages); tests: zstd (archive
+# checks), systemd (systemd-analyze, the e2e sandbox), dpkg-dev, binutils and lintian (the Debian
+# package); make bench: time and python3-venv.
+apt_packages=(libopenblas0 libsystemd-dev libssl-dev libzstd-dev zlib1g-dev libsnappy-dev pkg-config zstd systemd dpkg-dev binutils lintian
     time python3-venv)
 missing=()
 for package in "${apt_packages[@]}"; do
