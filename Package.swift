@@ -64,6 +64,7 @@ let package = Package(
                 "CZstd",
                 "Files",
                 "OrderedJSON",
+                "Parquet",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

@@ -24,7 +24,7 @@ public struct CSVChunk: Sendable {
 /// Record boundaries follow RFC 4180: a newline ends a record only when the number of quote
 /// characters since the record began is even. Memory is bounded by the chunk size (plus the
 /// longest record, when a single record is longer than a chunk).
-final class CSVChunkReader {
+final class CSVChunkReader: ChunkSource {
     let path: String
     private let input: InputDecoder
     private let chunkSize: Int
@@ -90,6 +90,10 @@ final class CSVChunkReader {
             nextLine += chunkNewlines
             return chunk
         }
+    }
+
+    func nextChunk() throws(FileError) -> InputChunk? {
+        try next().map { .text($0, start: 0, line: $0.firstLine) }
     }
 
     /// SHA-256 of every byte received (byte-order mark included, before decompression), nil when

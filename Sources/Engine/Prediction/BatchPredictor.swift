@@ -1,5 +1,6 @@
 import Checksum
 import Files
+import Parquet
 import Synchronization
 
 /// The engine's public face: one model with its options, used to predict CSV files, in-memory
@@ -74,8 +75,11 @@ public final class BatchPredictor: Sendable {
         try Self.refuseOverwritingInputs(
             input: input, output: output, rejected: rejected ?? Self.defaultRejectedPath(for: output), model: model.path)
         let timestamp = options.fixedTimestamp ?? localTimestamp()
-        let (reader, first, header) = try openInput(input, hashing: options.hashInput)
-        let processor = try makeProcessor(input: input, header: header.names, timestamp: timestamp, mode: .predict)
+        let opened = try openInput(input, hashing: options.hashInput)
+        let header = opened.columnNames
+        let dataLine = opened.dataLine
+        let processor = try makeProcessor(input: input, header: header, timestamp: timestamp, mode: .predict)
+        let (source, first) = try chunkSource(opened, plan: processor.plan, hashing: options.hashInput)
         // `-` streams to standard output: rows appear as they are made, and a failure part way
         // says how many went out (atomic publication cannot apply to a pipe).
         let out: any ByteSink
@@ -84,8 +88,8 @@ public final class BatchPredictor: Sendable {
         var totals: PredictionRun.Totals
         do throws(PredictionError) {
             totals = try run(
-                input: input, output: output, rejected: rejected, into: out, reader: reader, first: first, header: header,
-                processor: processor, progress: progress, shouldStop: shouldStop, rowsWritten: &rowsWritten)
+                input: input, output: output, rejected: rejected, into: out, source: source, first: first, header: header,
+                dataLine: dataLine, processor: processor, progress: progress, shouldStop: shouldStop, rowsWritten: &rowsWritten)
         } catch {
             guard output == "-" else { throw error }
             throw error.noting("; \(groupedThousands(rowsWritten)) rows had been written to standard output")
@@ -118,11 +122,13 @@ public final class BatchPredictor: Sendable {
     /// - Throws: ``PredictionError`` for problems that stop the check itself: an unreadable,
     ///   empty or header-only file, or a header that doesn't fit the model.
     public func validateCSV(input: String, issueLimit: Int = 100) throws(PredictionError) -> ValidationSummary {
-        let (reader, first, header) = try openInput(input, hashing: false)  // the summary has no hash
-        let processor = try makeProcessor(input: input, header: header.names, timestamp: "", mode: .validate)
+        let opened = try openInput(input, hashing: false)  // the summary has no hash
+        let dataLine = opened.dataLine
+        let processor = try makeProcessor(input: input, header: opened.columnNames, timestamp: "", mode: .validate)
+        let (source, first) = try chunkSource(opened, plan: processor.plan, hashing: false)
         let run = PredictionRun(input: input, processor: processor, threads: options.effectiveThreads, progress: nil, shouldStop: nil)
-        let totals = try run.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) { _, _ in true }
-        if totals.rowsRead == 0 { throw Self.noDataRows(input, line: header.dataLine) }
+        let totals = try run.run(source: source, first: first) { _, _ in true }
+        if totals.rowsRead == 0 { throw Self.noDataRows(input, line: dataLine) }
         return ValidationSummary(
             file: input, rowsRead: totals.rowsRead, rowsValid: totals.rowsPredicted, blankLinesSkipped: totals.blankLines,
             issues: Array(totals.issues.prefix(issueLimit)), invalidRows: totals.rowsRejected, duplicateIDs: totals.duplicateIDs)
@@ -188,9 +194,35 @@ public final class BatchPredictor: Sendable {
         )
     }
 
-    private func openInput(
-        _ input: String, hashing: Bool
-    ) throws(PredictionError) -> (CSVChunkReader, CSVChunk, (names: [String], dataStart: Int, dataLine: Int)) {
+    /// An input opened for a run: CSV text (its first chunk read, for the header) or Parquet
+    /// (its footer read).
+    private enum OpenedInput {
+        case text(CSVChunkReader, first: CSVChunk, header: (names: [String], dataStart: Int, dataLine: Int))
+        case parquet(ParquetFile)
+
+        /// The input's column names, in file order.
+        var columnNames: [String] {
+            switch self {
+            case .text(_, _, let header): header.names
+            case .parquet(let file): file.columns.map(\.name)
+            }
+        }
+
+        /// Where a "no data rows" error points: the line after the header, or row 1.
+        var dataLine: Int {
+            switch self {
+            case .text(_, _, let header): header.dataLine
+            case .parquet: 1
+            }
+        }
+    }
+
+    private func openInput(_ input: String, hashing: Bool) throws(PredictionError) -> OpenedInput {
+        let encoding: InputEncoding
+        do { encoding = try InputEncoding.of(path: input) } catch { throw PredictionError(error) }
+        if encoding == .parquet {
+            do { return .parquet(try ParquetFile(path: input)) } catch { throw PredictionError(ParquetChunkReader.fileError(error)) }
+        }
         let reader: CSVChunkReader
         let first: CSVChunk?
         do {
@@ -205,7 +237,32 @@ public final class BatchPredictor: Sendable {
         }
         let header: (names: [String], dataStart: Int, dataLine: Int)
         do { header = try PredictionRun.header(of: first, file: input) } catch { throw PredictionError(error) }
-        return (reader, first, header)
+        return .text(reader, first: first, header: header)
+    }
+
+    /// Where a run over `opened` gets its chunks: the CSV reader (with the chunk that held the
+    /// header), or a Parquet reader that decodes only the columns `plan` uses.
+    private func chunkSource(
+        _ opened: sending OpenedInput, plan: ColumnPlan, hashing: Bool
+    ) throws(PredictionError) -> (source: any ChunkSource, first: InputChunk?) {
+        switch opened {
+        case .text(let reader, let first, let header):
+            return (reader, .text(first, start: header.dataStart, line: header.dataLine))
+        case .parquet(let file):
+            for column in plan.featureColumns {
+                let type = file.columns[column]
+                guard type.isNumeric || (type.physicalType == .byteArray && [.string, .none].contains(type.logicalType)) else {
+                    throw PredictionError(
+                        ValidationIssue(
+                            file: file.path, line: 1, column: column + 1, columnName: type.name, rule: .featureMismatch,
+                            message:
+                                "feature column '\(type.name)' holds \(type.physicalType) \(type.logicalType) values; a feature must be a number (or text holding one)"
+                        ))
+                }
+            }
+            let needed = Set([plan.idColumn] + plan.featureColumns + plan.echoedColumns).sorted()
+            return (ParquetChunkReader(file: file, needed: needed, threads: options.effectiveThreads, hashing: hashing), nil)
+        }
     }
 
     private func makeProcessor(
@@ -234,19 +291,19 @@ public final class BatchPredictor: Sendable {
     /// The body of ``predictCSV``: writes the header and every chunk's rows to `out`, the
     /// rejected rows to their file, checks the policy and the counts, and publishes.
     private func run(
-        input: String, output: String, rejected: String?, into out: any ByteSink, reader: sending CSVChunkReader, first: CSVChunk,
-        header: (names: [String], dataStart: Int, dataLine: Int), processor: ChunkProcessor,
+        input: String, output: String, rejected: String?, into out: any ByteSink, source: sending any ChunkSource, first: InputChunk?,
+        header: [String], dataLine: Int, processor: ChunkProcessor,
         progress: (@Sendable (PredictionProgress) -> Void)?, shouldStop: (@Sendable () -> Bool)?, rowsWritten: inout Int
     ) throws(PredictionError) -> PredictionRun.Totals {
         let headerLine = schema.headerLine(
-            idColumn: options.idColumn, echoedColumns: processor.plan.echoedColumns.map { header.names[$0] })
+            idColumn: options.idColumn, echoedColumns: processor.plan.echoedColumns.map { header[$0] })
         var rejectedFile: AtomicFileWriter?
         let strict = processor.strict
         let predictionRun = PredictionRun(
             input: input, processor: processor, threads: options.effectiveThreads,
             progress: progress, shouldStop: shouldStop)
         do { try out.write(headerLine) } catch { throw PredictionError(error) }
-        var totals = try predictionRun.run(reader: reader, first: first, dataStart: header.dataStart, dataLine: header.dataLine) {
+        var totals = try predictionRun.run(source: source, first: first) {
             result, totals throws(PredictionError) in
             if strict, let issue = result.issues.first { throw PredictionError(issue) }
             let writeStarted = monotonicSeconds()
@@ -267,7 +324,7 @@ public final class BatchPredictor: Sendable {
             totals.timings.writeSeconds += monotonicSeconds() - writeStarted
             return true
         }
-        if totals.rowsRead == 0 { throw Self.noDataRows(input, line: header.dataLine) }
+        if totals.rowsRead == 0 { throw Self.noDataRows(input, line: dataLine) }
         if case .lenient(let fraction) = options.policy, totals.rowsRejected > 0,
             Double(totals.rowsRejected) > fraction * Double(totals.rowsRead)
         {

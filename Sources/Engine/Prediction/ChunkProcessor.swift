@@ -43,28 +43,35 @@ struct ChunkProcessor: Sendable {
     let trackDuplicateIDs: Bool
     let mode: Mode
 
-    /// Parses, validates, predicts and formats the records of `bytes[start...]`, whose first
-    /// byte is on line `firstLine`.
-    func process(index: Int, bytes: [UInt8], start: Int, firstLine: Int) -> ChunkResult {
+    /// Parses, validates, predicts and formats the rows of one chunk.
+    func process(_ chunk: InputChunk) -> ChunkResult {
         var result = ChunkResult()
-        result.index = index
+        result.index = chunk.index
         if case .multiclass(let labels) = schema.kind { result.classCounts = [Int](repeating: 0, count: labels.count) }
-        bytes.withUnsafeBufferPointer { buffer in
+        switch chunk {
+        case .text(let text, let start, let line):
+            text.bytes.withUnsafeBufferPointer { buffer in
+                var state = WorkerState(processor: self)
+                state.run(buffer, start: start, firstLine: line, into: &result)
+            }
+        case .columns(let slice):
             var state = WorkerState(processor: self)
-            state.run(buffer, start: start, firstLine: firstLine, into: &result)
+            state.run(slice, into: &result)
         }
         return result
     }
 }
 
 /// One row waiting in a batch for the model.
-private struct PendingRow {
+struct PendingRow {
     var line: Int
     var recordStart: Int
     var recordEnd: Int
     /// Taken by the fast path: its kept spans are the id and then one span per echoed run
     /// (verbatim bytes, commas included); otherwise the id and one span per echoed column.
     var unquoted: Bool
+    /// For a Parquet row, its row in the row group.
+    var sliceRow = 0
 }
 
 /// Per-chunk scratch state of a worker: it batches records for the model and collects the
@@ -75,12 +82,18 @@ private struct PendingRow {
 /// byte loop, numbers parsed in place into a row-major feature batch. Anything else goes through
 /// ``CSVRecordScanner`` and ``RecordValidator``, whose issues name the rule, line and column.
 /// Rows are formatted by ``OutputSchema``, rejected rows by ``RejectedRowWriter``.
-private struct WorkerState: ~Copyable {
+///
+/// Parquet rows come decoded (see ColumnSliceRows.swift): their features go straight into the
+/// batch, and their id and echoed columns are written once as CSV text that stands in for the
+/// record.
+struct WorkerState: ~Copyable {
     let processor: ChunkProcessor
     let columnCount: Int
     let featureCount: Int
     let capacity: Int
     let echoedRuns: [ClosedRange<Int>]
+    /// Echoed spans kept per plain row: one per run of a CSV record, one for a Parquet row's text.
+    var runCount: Int
     /// Spans kept per pending row: the id, then echoed columns (or runs, on the fast path).
     let spansPerRow: Int
     let parser: PlainRecordParser
@@ -95,6 +108,9 @@ private struct WorkerState: ~Copyable {
     var output = CSVOutputBuffer()
     var rejected = RejectedRowWriter()
     var stopped = false
+    /// The Parquet rows being processed, when the chunk is a slice (rejected rows are re-written
+    /// from it as CSV).
+    var slice: ColumnSlice?
 
     init(processor: ChunkProcessor) {
         self.processor = processor
@@ -102,6 +118,7 @@ private struct WorkerState: ~Copyable {
         columnCount = plan.header.count
         featureCount = plan.featureColumns.count
         echoedRuns = plan.echoedRuns
+        runCount = echoedRuns.count
         capacity = processor.mode == .predict ? max(processor.batchSize, 1) : 1
         spansPerRow = 1 + plan.echoedColumns.count
         parser = PlainRecordParser(plan: plan)
@@ -154,7 +171,7 @@ private struct WorkerState: ~Copyable {
     /// Fast path, step 2: files a parsed record's row. Returns false, changing nothing, if its id
     /// is blank (the general path then says so).
     @inline(__always)
-    private mutating func addFastRow(
+    mutating func addFastRow(
         _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, integerID: UInt64?, line: Int, into result: inout ChunkResult
     ) -> Bool {
         let id = parser.field(processor.plan.idColumn)
@@ -193,7 +210,7 @@ private struct WorkerState: ~Copyable {
         if let issue = validator.structuralIssue(fields, in: bytes, line: line, unterminated: record.unterminatedQuote)
             ?? validator.parseFeatures(fields, in: bytes, line: line, into: features + rowCount * featureCount)
         {
-            reject(issue, bytes, start, record.next, into: &result)
+            reject(issue, record: UnsafeBufferPointer(rebasing: bytes[start..<record.next]), into: &result)
             return
         }
         if processor.trackDuplicateIDs { result.ids.record(bytes, fields[plan.idColumn], line: line) }
@@ -208,9 +225,9 @@ private struct WorkerState: ~Copyable {
         rowCount += 1
     }
 
-    private mutating func reject(
-        _ issue: ValidationIssue, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into result: inout ChunkResult
-    ) {
+    /// Counts a rejected row and, under the lenient policy, writes it with its `record` (the
+    /// input's bytes, or a Parquet row as CSV) to rejected.csv.
+    mutating func reject(_ issue: ValidationIssue, record: UnsafeBufferPointer<UInt8>, into result: inout ChunkResult) {
         result.rowsRejected += 1
         if result.issues.count < ChunkProcessor.issueLimit { result.issues.append(issue) }
         if processor.strict {
@@ -218,11 +235,11 @@ private struct WorkerState: ~Copyable {
             return
         }
         guard processor.mode == .predict else { return }
-        rejected.append(issue, record: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        rejected.append(issue, record: record)
     }
 
     /// Runs the model on the pending rows and formats them.
-    private mutating func flush(_ bytes: UnsafeBufferPointer<UInt8>, into result: inout ChunkResult) {
+    mutating func flush(_ bytes: UnsafeBufferPointer<UInt8>, into result: inout ChunkResult) {
         let count = rowCount
         rowCount = 0
         guard let model = processor.model else { return }
@@ -257,7 +274,7 @@ private struct WorkerState: ~Copyable {
                 let positive = score >= threshold
                 result.statistics.add(Double(score), positive: positive)
                 OutputSchema.writePlainBinaryRow(
-                    to: &output, record: bytes, kept: keptSpans + index * spansPerRow, echoedRuns: echoedRuns.count,
+                    to: &output, record: bytes, kept: keptSpans + index * spansPerRow, echoedRuns: runCount,
                     recordLength: row.recordEnd - row.recordStart, score: score, positive: positive, timestamp: processor.timestamp)
                 continue
             }
@@ -268,16 +285,19 @@ private struct WorkerState: ~Copyable {
                 schema.transform.apply(to: &probabilities)
             }
             guard rawIsScore ? raw[index].isFinite : probabilities.allSatisfy(\.isFinite) else {
-                reject(
-                    validator.modelOutputIssue(line: row.line, outputs: probabilities), bytes, row.recordStart, row.recordEnd, into: &result
-                )
+                let issue = validator.modelOutputIssue(line: row.line, rowGroup: slice?.rowGroup, outputs: probabilities)
+                if let slice {
+                    rejectParquetRow(issue, row: row.sliceRow, of: slice, into: &result)
+                } else {
+                    reject(issue, record: UnsafeBufferPointer(rebasing: bytes[row.recordStart..<row.recordEnd]), into: &result)
+                }
                 if stopped { break }
                 continue
             }
             result.rowsPredicted += 1
             schema.appendRow(
                 to: &output, record: bytes, kept: keptSpans + index * spansPerRow, spansPerRow: spansPerRow,
-                echoedRuns: row.unquoted ? echoedRuns.count : nil, reserving: fixedBytes + 2 * (row.recordEnd - row.recordStart),
+                echoedRuns: row.unquoted ? runCount : nil, reserving: fixedBytes + 2 * (row.recordEnd - row.recordStart),
                 score: rawIsScore ? raw[index] : nil, probabilities: probabilities, threshold: threshold, timestamp: timestamp,
                 statistics: &result.statistics, classCounts: &result.classCounts)
         }

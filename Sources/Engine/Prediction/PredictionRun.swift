@@ -24,11 +24,40 @@ public struct ValidationSummary: Sendable {
     public let duplicateIDs: Int
 }
 
-/// One pass over a CSV file as a pipeline: chunks are read in order, processed by `threads`
+/// A piece of the input that one worker turns into output on its own.
+enum InputChunk: Sendable {
+    /// CSV records: those of `chunk.bytes[start...]`, the first on line `line`.
+    case text(CSVChunk, start: Int, line: Int)
+    /// Rows of a Parquet file, decoded.
+    case columns(ColumnSlice)
+
+    /// The chunk's position in the input, from 0.
+    var index: Int {
+        switch self {
+        case .text(let chunk, _, _): chunk.index
+        case .columns(let slice): slice.index
+        }
+    }
+}
+
+/// Where a run's chunks come from, in file order: ``CSVChunkReader`` or ``ParquetChunkReader``.
+protocol ChunkSource: AnyObject {
+    /// The next chunk, or nil at the end of the input.
+    func nextChunk() throws(FileError) -> InputChunk?
+    /// Bytes of the input read so far, as received (for progress).
+    var bytesRead: Int { get }
+    /// The input's size, when known.
+    var fileSize: Int? { get }
+    /// SHA-256 of the bytes received, nil when not hashing; call once, after the last chunk.
+    func finalizeSHA256() -> String?
+}
+
+/// One pass over an input file as a pipeline: chunks are read in order, processed by `threads`
 /// workers at once, and handed to the caller strictly in file order.
 ///
-/// A reader thread cuts chunks (one large `read(2)` each, hashed as they pass); `threads` workers
-/// parse, validate, predict and format them without sharing anything; the calling thread merges
+/// A reader thread cuts chunks (one large `read(2)` each, hashed as they pass, or a Parquet row
+/// group decoded and sliced); `threads` workers parse, validate, predict and format them without
+/// sharing anything; the calling thread merges
 /// the results in order and writes them. Reading, computing and writing overlap, and no lock is
 /// held during any of them. At most ``window`` chunks are between "read" and "merged" at any
 /// time, which bounds memory whatever the file's size.
@@ -107,41 +136,38 @@ struct PredictionRun {
         }
     }
 
-    /// Runs over the file; `onChunk` receives each chunk's result in file order, on the calling
-    /// thread, and may stop the run by returning false.
+    /// Runs over the input; `onChunk` receives each chunk's result in file order, on the calling
+    /// thread, and may stop the run by returning false. `first` is a chunk already taken from
+    /// `source` (the one that held the CSV header), processed before the others.
     ///
     /// With one thread everything happens on the calling thread, in turn: read, process, merge.
     func run(
-        reader: sending CSVChunkReader,
-        first: CSVChunk,
-        dataStart: Int,
-        dataLine: Int,
+        source: sending any ChunkSource,
+        first: InputChunk?,
         onChunk: (ChunkResult, inout Totals) throws(PredictionError) -> Bool
     ) throws(PredictionError) -> Totals {
-        let fileSize = reader.fileSize
+        let fileSize = source.fileSize
         let processor = self.processor
         if threads <= 1 {
-            var pending: ChunkPipeline.Task? = (first, dataStart, dataLine)
+            var pending = first
             var totals = try mergeInOrder(
                 next: { () throws(FileError) -> ChunkResult? in
-                    var task = pending
+                    var chunk = pending
                     pending = nil
-                    if task == nil, let chunk = try reader.next() { task = (chunk, 0, chunk.firstLine) }
-                    return task.map { processor.process(index: $0.chunk.index, bytes: $0.chunk.bytes, start: $0.start, firstLine: $0.line) }
+                    if chunk == nil { chunk = try source.nextChunk() }
+                    return chunk.map(processor.process)
                 },
-                merged: {}, bytesRead: { reader.bytesRead }, fileSize: fileSize, onChunk: onChunk)
-            (totals.inputSHA256, totals.inputBytes) = (reader.finalizeSHA256(), reader.bytesRead)
+                merged: {}, bytesRead: { source.bytesRead }, fileSize: fileSize, onChunk: onChunk)
+            (totals.inputSHA256, totals.inputBytes) = (source.finalizeSHA256(), source.bytesRead)
             return totals
         }
 
-        let pipeline = ChunkPipeline(reader: reader, first: (first, dataStart, dataLine), window: window, workers: threads)
+        let pipeline = ChunkPipeline(source: source, first: first, window: window, workers: threads)
         var started = [JoinableThread(role: "reader") { pipeline.readAll() }]
         for _ in 0..<pipeline.workers {
             started.append(
                 JoinableThread(role: "worker") {
-                    while let (chunk, start, line) = pipeline.nextChunk() {
-                        pipeline.finished(processor.process(index: chunk.index, bytes: chunk.bytes, start: start, firstLine: line))
-                    }
+                    while let chunk = pipeline.nextChunk() { pipeline.finished(processor.process(chunk)) }
                 })
         }
         // However the merge ends, let the threads go before returning.
@@ -204,13 +230,10 @@ struct PredictionRun {
 /// chunks waiting for their turn, and the window of chunks in flight. Every lock is held only to
 /// move a value in or out.
 final class ChunkPipeline: Sendable {
-    /// A chunk with where its records start and the line they start on.
-    typealias Task = (chunk: CSVChunk, start: Int, line: Int)
-
     private struct Shared {
-        var first: Task?
+        var first: InputChunk?
         /// Read, waiting for a worker (at most the window).
-        var queued: [Task] = []
+        var queued: [InputChunk] = []
         /// How many chunks the file had, once the reader reached its end.
         var chunkCount: Int?
         var readError: FileError?
@@ -220,7 +243,7 @@ final class ChunkPipeline: Sendable {
     }
 
     /// Used by the reader thread alone until it is done; then by ``inputDigest()``.
-    private let reader: Mutex<CSVChunkReader>
+    private let source: Mutex<any ChunkSource>
     private let shared: Mutex<Shared>
     /// One permit per chunk allowed in flight: the reader takes one per chunk, the caller gives
     /// it back when the chunk is merged.
@@ -236,8 +259,8 @@ final class ChunkPipeline: Sendable {
     private let window: Int
     let workers: Int
 
-    init(reader: sending CSVChunkReader, first: sending Task, window: Int, workers: Int) {
-        self.reader = Mutex(reader)
+    init(source: sending any ChunkSource, first: sending InputChunk?, window: Int, workers: Int) {
+        self.source = Mutex(source)
         shared = Mutex(Shared(first: first))
         self.window = window
         self.workers = workers
@@ -249,7 +272,7 @@ final class ChunkPipeline: Sendable {
     /// The reader thread: queues chunks while the window has room, until the end of the input,
     /// a read error or cancellation.
     func readAll() {
-        var pending = shared.withLock { state -> Task? in
+        var pending = shared.withLock { state -> InputChunk? in
             defer { state.first = nil }
             return state.first
         }
@@ -257,14 +280,14 @@ final class ChunkPipeline: Sendable {
         while true {
             slots.wait()
             if shared.withLock({ $0.cancelled }) { break }
-            let task: Task?
+            let task: InputChunk?
             if let first = pending {
                 task = first
                 pending = nil
             } else {
-                let next: Result<Task?, FileError> = reader.withLock { reader in
+                let next: Result<InputChunk?, FileError> = source.withLock { source in
                     do throws(FileError) {
-                        return .success(try reader.next().map { ($0, 0, $0.firstLine) })
+                        return .success(try source.nextChunk())
                     } catch {
                         return .failure(error)
                     }
@@ -277,7 +300,7 @@ final class ChunkPipeline: Sendable {
                 }
             }
             guard let task else { break }
-            let bytes = reader.withLock { $0.bytesRead }
+            let bytes = source.withLock { $0.bytesRead }
             shared.withLock {
                 $0.queued.append(task)
                 $0.bytesRead = bytes
@@ -291,7 +314,7 @@ final class ChunkPipeline: Sendable {
     }
 
     /// The next chunk to process, or nil when the input is exhausted or the run was cancelled.
-    func nextChunk() -> Task? {
+    func nextChunk() -> InputChunk? {
         queuedChunks.wait()
         return shared.withLock { state in state.cancelled || state.queued.isEmpty ? nil : state.queued.removeFirst() }
     }
@@ -320,7 +343,7 @@ final class ChunkPipeline: Sendable {
 
     /// SHA-256 (nil when not hashing) and size of everything read; call once, after the last chunk.
     func inputDigest() -> (sha256: String?, bytes: Int) {
-        reader.withLock { ($0.finalizeSHA256(), $0.bytesRead) }
+        source.withLock { ($0.finalizeSHA256(), $0.bytesRead) }
     }
 
     /// The caller is done with one chunk: the reader may read another.

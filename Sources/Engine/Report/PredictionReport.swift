@@ -109,6 +109,7 @@ public struct PredictionReport: Sendable {
         func issue(_ issue: ValidationIssue) -> JSONValue {
             .object([
                 ("line", .int(issue.line)),
+                ("row_group", issue.rowGroup.map(JSONValue.int) ?? .null),
                 ("column", issue.column.map(JSONValue.int) ?? .null),
                 ("column_name", issue.columnName.map(JSONValue.string) ?? .null),
                 ("value", issue.value.map(JSONValue.string) ?? .null),

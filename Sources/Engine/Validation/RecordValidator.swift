@@ -61,9 +61,9 @@ struct RecordValidator {
     }
 
     /// The issue for the model's output of a row (NaN or infinite scores).
-    func modelOutputIssue(line: Int, outputs: [Float]) -> ValidationIssue {
+    func modelOutputIssue(line: Int, rowGroup: Int? = nil, outputs: [Float]) -> ValidationIssue {
         ValidationIssue(
-            file: file, line: line, rule: .modelOutputNotFinite,
+            file: file, line: line, rowGroup: rowGroup, rule: .modelOutputNotFinite,
             message:
                 "the model produced \(outputs.map(\.description).joined(separator: ", ")) for this row; check the feature values for extremes"
         )

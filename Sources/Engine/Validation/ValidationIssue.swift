@@ -43,8 +43,10 @@ public struct ValidationIssue: Error, CustomStringConvertible, Sendable, Equatab
 
     /// The input file.
     public let file: String
-    /// 1-based physical line (the header is line 1).
+    /// 1-based physical line (the header is line 1); for a Parquet file, the 1-based row.
     public let line: Int
+    /// For a Parquet file, the row's row group (0-based, as Parquet tools count them); nil for CSV.
+    public let rowGroup: Int?
     /// 1-based column index, when the issue is about one field.
     public let column: Int?
     /// The column's header name, when known.
@@ -57,11 +59,12 @@ public struct ValidationIssue: Error, CustomStringConvertible, Sendable, Equatab
     public let message: String
 
     public init(
-        file: String, line: Int, column: Int? = nil, columnName: String? = nil, value: String? = nil,
+        file: String, line: Int, rowGroup: Int? = nil, column: Int? = nil, columnName: String? = nil, value: String? = nil,
         rule: Rule, message: String
     ) {
         self.file = file
         self.line = line
+        self.rowGroup = rowGroup
         self.column = column
         self.columnName = columnName
         self.value = value.map { $0.count > 80 ? String($0.prefix(77)) + "..." : $0 }
@@ -69,10 +72,21 @@ public struct ValidationIssue: Error, CustomStringConvertible, Sendable, Equatab
         self.message = message
     }
 
-    /// `file:line:column: message [rule]`, on one line.
-    public var description: String {
-        var text = "\(file):\(line):"
-        if let column { text += "\(column):" }
+    /// `file:line:column: message [rule]`, on one line; `file: row N (row group G), column C:
+    /// message [rule]` for a Parquet file.
+    public var description: String { described(as: file) }
+
+    /// ``description`` with the file called `name`.
+    public func described(as name: String) -> String {
+        var text: String
+        if let rowGroup {
+            text = "\(name): row \(line) (row group \(rowGroup))"
+            if let column { text += ", column \(column)" }
+            text += ":"
+        } else {
+            text = "\(name):\(line):"
+            if let column { text += "\(column):" }
+        }
         text += " \(message) [\(rule)]"
         return text.replacingNewlines()
     }

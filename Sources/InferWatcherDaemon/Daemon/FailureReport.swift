@@ -14,6 +14,8 @@ public struct FailureReport: Codable, Sendable, Equatable {
     /// For a validation failure: the file, line, column, value and rule that failed; null otherwise.
     public var file: String?
     public var line: Int?
+    /// For a Parquet input, the row group (0-based) of the row, whose number is in `line`.
+    public var rowGroup: Int?
     public var column: Int?
     public var columnName: String?
     public var value: String?
@@ -23,7 +25,9 @@ public struct FailureReport: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case input, job, reason, attempts
         case failedAt = "failed_at"
-        case file, line, column
+        case file, line
+        case rowGroup = "row_group"
+        case column
         case columnName = "column_name"
         case value, rule, message
     }

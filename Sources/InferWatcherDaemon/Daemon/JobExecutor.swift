@@ -212,7 +212,7 @@ struct JobExecutor: Sendable {
         let report = FailureReport(
             input: file.originalName, job: jobID, reason: reason, attempts: attempts,
             failedAt: RFC3339.format(clock.now.unixSeconds), file: issue.map { _ in file.originalName }, line: issue?.line,
-            column: issue?.column, columnName: issue?.columnName, value: issue?.value, rule: issue?.rule.name,
+            rowGroup: issue?.rowGroup, column: issue?.column, columnName: issue?.columnName, value: issue?.value, rule: issue?.rule.name,
             message: issue?.message)
         let json: String
         do { json = try JSONValue(encoding: report).serialized() } catch {
@@ -234,9 +234,7 @@ struct JobExecutor: Sendable {
     }
 
     /// `name:line:column: message [rule]` for an issue found in the input called `input`.
-    static func describe(_ issue: ValidationIssue, input: String) -> String {
-        "\(input):\(issue.line):\(issue.column.map { "\($0):" } ?? "") \(issue.message) [\(issue.rule)]"
-    }
+    static func describe(_ issue: ValidationIssue, input: String) -> String { issue.described(as: input) }
 
     /// The folder of an archived job with this id, if any date folder holds one.
     func findArchivedFolder(jobID: String) -> String? {

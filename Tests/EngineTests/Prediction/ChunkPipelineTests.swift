@@ -14,7 +14,8 @@ struct ChunkPipelineTests {
         let reader = try CSVChunkReader(path: input, chunkSize: 4096)
         let first = try #require(try reader.next())
         let window = 3
-        var pipeline: ChunkPipeline? = ChunkPipeline(reader: reader, first: (first, 0, first.firstLine), window: window, workers: 1)
+        var pipeline: ChunkPipeline? = ChunkPipeline(
+            source: reader, first: .text(first, start: 0, line: first.firstLine), window: window, workers: 1)
         let shared = try #require(pipeline)
         let thread = JoinableThread(role: "reader") { shared.readAll() }
         // The reader can read `window` chunks and no more until one is merged: wait until it has.
