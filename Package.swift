@@ -111,7 +111,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Files", "Checksum", "CKernels"], exclude: ["Fixtures"]),
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "CSnappy", "CZlib", "CZstd"], exclude: ["Fixtures"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Files", "Checksum"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "FilesTests", dependencies: ["Files", "Checksum"]),
