@@ -207,7 +207,7 @@ struct SpoolState {
                 try ledger.recordName(of: file)
                 try fileSystem.move(FilePath(incoming).appending(entry.name), to: FilePath(file.path))
                 queue.append(file)
-                let renamed = file.isRenamed ? " as \(file.fileName)" : ""
+                let renamed = file.isRenamed ? " as \(String(escaping: file.fileName.utf8))" : ""
                 logger.info("claimed \(shown) (\(entry.size) bytes)\(renamed)", metadata: ["iw.input": "\(file.originalName)"])
             } catch {
                 // Left in incoming/: the next rescan or event tries again, without another warning.
