@@ -24,14 +24,22 @@ public struct ArchiveManifest: Sendable, Hashable, Codable {
 
     /// The input as received, and the file that stores it in the archive.
     public struct Input: Sendable, Hashable, Codable {
-        /// The input's original file name.
+        /// The input's original file name (bytes that are not UTF-8 as U+FFFD).
         public var name: String
+        /// The name in hex, byte for byte, when it is not UTF-8; null otherwise.
+        public var nameHex: String?
         /// The original size in bytes.
         public var size: Int
         /// The SHA-256 of the original bytes (before any compression).
         public var sha256: String
         /// The file in the archive folder that holds the input.
         public var stored: StoredInput
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case nameHex = "name_hex"
+            case size, sha256, stored
+        }
     }
 
     /// The archived copy of the input.

@@ -17,8 +17,10 @@ public struct JobArchiveRequest: Sendable {
     /// The claimed input file; it is read (never moved or changed) and stored as `compression` says,
     /// or as received when it arrived compressed or as Parquet (see ``StoredInputForm``).
     public var inputPath: String
-    /// The input's original file name, for the manifest.
+    /// The input's original file name, for the manifest (bytes that are not UTF-8 as U+FFFD).
     public var inputName: String
+    /// The input's name in hex, byte for byte, when it is not UTF-8 (the manifest's `name_hex`).
+    public var inputNameHex: String?
     /// How to store the input.
     public var compression: Compression
     /// Files already written by the job, by their name in the archive (`predictions.csv` → temporary path).
@@ -43,6 +45,7 @@ public struct JobArchiveRequest: Sendable {
         jobID: String,
         inputPath: String,
         inputName: String,
+        inputNameHex: String? = nil,
         stem: String? = nil,
         startedAt: Double,
         finishedAt: Double,
@@ -58,6 +61,7 @@ public struct JobArchiveRequest: Sendable {
         self.jobID = jobID
         self.inputPath = inputPath
         self.inputName = inputName
+        self.inputNameHex = inputNameHex
         self.stem = stem ?? JobArchiveRequest.stem(ofInputName: inputName)
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -205,9 +209,11 @@ public struct ArchiveWriter: Sendable {
         return removed
     }
 
-    /// `<stem>-<jobID>`, with the stem cut to 200 bytes (at a character boundary) so names fit NAME_MAX.
+    /// `<stem>-<jobID>`, with the stem cut to 200 bytes (at a character boundary) so names fit NAME_MAX,
+    /// and its control characters (a newline in a dropped name) as `_`, so the folder's path stays one
+    /// line in logs and in the duplicate index.
     static func folderName(stem: String, jobID: String) -> String {
-        var cut = stem
+        var cut = String(String.UnicodeScalarView(stem.unicodeScalars.map { $0.properties.generalCategory == .control ? "_" : $0 }))
         while cut.utf8.count > 200 { cut.removeLast() }
         return "\(cut)-\(jobID)"
     }
@@ -286,6 +292,7 @@ public struct ArchiveWriter: Sendable {
             model: request.model,
             input: ArchiveManifest.Input(
                 name: request.inputName,
+                nameHex: request.inputNameHex,
                 size: digests.original.size,
                 sha256: digests.original.sha256,
                 stored: ArchiveManifest.StoredInput(

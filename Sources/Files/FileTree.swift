@@ -1,4 +1,5 @@
 public import Glibc
+public import SystemPackage
 
 /// Folder operations on real paths (mkdir -p, listing, renames, recursive removal, sizes), each
 /// reporting the path on failure. Nothing here follows a symlink.
@@ -45,6 +46,14 @@ public enum FileTree {
         if lstat(path, &info) == 0 { return info }
         if errno == ENOENT { return nil }
         throw .system("cannot stat", path: path, errno: errno)
+    }
+
+    /// The `lstat` of a path given as exact bytes, or nil when nothing is there.
+    public static func status(_ path: FilePath) throws(FileError) -> stat? {
+        var info = stat()
+        if path.withPlatformString({ lstat($0, &info) }) == 0 { return info }
+        if errno == ENOENT { return nil }
+        throw .system("cannot stat", path: path.string, errno: errno)
     }
 
     /// True for a real folder (not a symlink to one).
@@ -98,6 +107,31 @@ public enum FileTree {
             }
             if name != "." && name != ".." { names.append(name) }
         }
+    }
+
+    /// The names in a folder byte for byte (a `String` cannot hold a name that is not UTF-8), without
+    /// "." and "..", in no particular order.
+    public static func entries(_ path: String) throws(FileError) -> [FilePath.Component] {
+        guard let stream = opendir(path) else { throw .system("cannot list folder", path: path, errno: errno) }
+        defer { closedir(stream) }
+        var names: [FilePath.Component] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw .system("cannot list folder", path: path, errno: errno) }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                FilePath.Component(platformString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if let name, name.kind == .regular { names.append(name) }
+        }
+    }
+
+    /// Renames `source` to `destination` (same file system), both given as exact bytes.
+    public static func rename(_ source: FilePath, to destination: FilePath) throws(FileError) {
+        let result = source.withPlatformString { from in destination.withPlatformString { to in Glibc.rename(from, to) } }
+        guard result == 0 else { throw .system("cannot rename to \(destination.string)", path: source.string, errno: errno) }
     }
 
     /// Renames `source` to `destination` (same file system).

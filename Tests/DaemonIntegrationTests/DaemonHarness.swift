@@ -47,10 +47,14 @@ final class DaemonHarness: @unchecked Sendable {
     private(set) var process: Process?
     private var logHandle: FileHandle?
     var logPath: String { root + "/daemon.log" }
+    /// Run the daemon as `nobody` when the tests run as root, so file modes bind it as they bind
+    /// the unit's own user (root may read and rename anything).
+    let unprivileged: Bool
 
-    init(archive: String? = nil) throws {
+    init(archive: String? = nil, unprivileged: Bool = false) throws {
         root = NSTemporaryDirectory() + "iw-daemon-" + UUID().uuidString.prefix(8)
         self.archive = archive ?? root + "/archive"
+        self.unprivileged = unprivileged
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
 
@@ -90,6 +94,17 @@ final class DaemonHarness: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repository.binary)
         process.arguments = ["serve", "--config", configPath]
+        if unprivileged && geteuid() == 0 {
+            // The daemon's folders become nobody's; the test (root) can still put anything in them.
+            let chown = Process()
+            chown.executableURL = URL(fileURLWithPath: "/bin/chown")
+            chown.arguments = ["-R", "65534:65534", root]
+            try chown.run()
+            chown.waitUntilExit()
+            #expect(chown.terminationStatus == 0)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", Repository.binary] + process.arguments!
+        }
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = nil
         for (key, value) in environment { env[key] = value }
@@ -145,6 +160,31 @@ final class DaemonHarness: @unchecked Sendable {
             ((try? FileManager.default.contentsOfDirectory(atPath: archive + "/" + date)) ?? [])
                 .filter { !$0.hasPrefix(".") }.map { archive + "/" + date + "/" + $0 }
         }.sorted()
+    }
+
+    /// Writes `contents` elsewhere and renames it into incoming/ under a name given as bytes (which
+    /// need not be UTF-8: `FileManager` cannot spell those).
+    func drop(bytes name: [UInt8], _ contents: String, mode: mode_t = 0o644) throws {
+        let staging = root + "/staging-bytes"
+        try contents.write(toFile: staging, atomically: false, encoding: .utf8)
+        #expect(chmod(staging, mode) == 0)
+        let target = Array(incoming.utf8) + [UInt8(ascii: "/")] + name + [0]
+        let result = target.withUnsafeBufferPointer { path in
+            path.withMemoryRebound(to: CChar.self) { rename(staging, $0.baseAddress!) }
+        }
+        #expect(result == 0, "cannot drop \(name): errno \(errno)")
+    }
+
+    /// The exact names in `folder`, as bytes.
+    func entries(in folder: String) -> [[UInt8]] {
+        guard let stream = opendir(folder) else { return [] }
+        defer { closedir(stream) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != [UInt8(ascii: ".")] && name != [UInt8(ascii: "."), UInt8(ascii: ".")] { names.append(name) }
+        }
+        return names
     }
 
     func files(in folder: String) -> [String] {

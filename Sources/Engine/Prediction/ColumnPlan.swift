@@ -1,3 +1,5 @@
+import Files
+
 /// Which input columns feed the model, which is the id, and which are echoed to the output.
 public struct ColumnPlan: Sendable, Equatable {
     /// The header's names, unquoted, in file order.
@@ -30,7 +32,8 @@ public struct ColumnPlan: Sendable, Equatable {
             if let first = positions[name] {
                 throw ValidationIssue(
                     file: file, line: 1, column: index + 1, columnName: name, value: name, rule: .duplicateHeader,
-                    message: "header column \(index + 1) '\(name)' repeats column \(first + 1); every column needs a unique name"
+                    message:
+                        "header column \(index + 1) '\(Self.shown(name))' repeats column \(first + 1); every column needs a unique name"
                 )
             }
             positions[name] = index
@@ -39,7 +42,7 @@ public struct ColumnPlan: Sendable, Equatable {
             throw ValidationIssue(
                 file: file, line: 1, columnName: idColumnName, rule: .missingColumn,
                 message:
-                    "missing required id column '\(idColumnName)' (header has: \(header.joined(separator: ", "))); pass the right --id-column"
+                    "missing required id column '\(Self.shown(idColumnName))' (header has: \(Self.shown(header.joined(separator: ", ")))); pass the right --id-column"
             )
         }
         let names: [String]
@@ -62,7 +65,7 @@ public struct ColumnPlan: Sendable, Equatable {
             throw ValidationIssue(
                 file: file, line: 1, columnName: missing[0], rule: .missingColumn,
                 message:
-                    "missing required feature column\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")) (header has: \(header.joined(separator: ", ")))"
+                    "missing required feature column\(missing.count == 1 ? "" : "s") \(Self.shown(missing.map { "'\($0)'" }.joined(separator: ", "))) (header has: \(Self.shown(header.joined(separator: ", "))))"
             )
         }
         if let idName = names.first(where: { $0 == idColumnName }) {
@@ -75,7 +78,7 @@ public struct ColumnPlan: Sendable, Equatable {
             throw ValidationIssue(
                 file: file, line: 1, rule: .featureMismatch,
                 message:
-                    "the model takes \(featureCount) features but \(names.count) were selected (\(names.joined(separator: ", "))); pass --features with exactly \(featureCount) column names"
+                    "the model takes \(featureCount) features but \(names.count) were selected (\(Self.shown(names.joined(separator: ", ")))); pass --features with exactly \(featureCount) column names"
             )
         }
         self.header = header
@@ -97,4 +100,10 @@ public struct ColumnPlan: Sendable, Equatable {
         }
         return runs
     }
+}
+
+extension ColumnPlan {
+    /// Header text from the input as a message may show it: control characters and bad bytes as
+    /// `\xNN`, cut after 200 bytes (a binary file's "header" can be megabytes of anything).
+    static func shown(_ text: String) -> String { String(escaping: Array(text.utf8)) }
 }

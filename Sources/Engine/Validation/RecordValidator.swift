@@ -1,3 +1,5 @@
+import Files
+
 /// The general path's rules for one scanned record: quoting, field count, the id, and each
 /// feature's number. Each failure is a ``ValidationIssue`` naming the file, line, column, value
 /// and rule.
@@ -87,8 +89,9 @@ struct RecordValidator {
         _ fields: [FieldSpan], _ bytes: UnsafeBufferPointer<UInt8>, line: Int, column: Int, rule: ValidationIssue.Rule,
         _ problem: String
     ) -> ValidationIssue {
-        let text = CSVRecordScanner.text(of: fields[column], in: bytes)
-        let name = columnName(column) ?? "#\(column + 1)"
+        // The field's own bytes, escaped and cut: a value from a binary file must not reach a log raw.
+        let text = String(escaping: UnsafeBufferPointer(rebasing: bytes[fields[column].start..<fields[column].end]))
+        let name = columnName(column).map(ColumnPlan.shown) ?? "#\(column + 1)"
         return ValidationIssue(
             file: file, line: line, column: column + 1, columnName: name, value: text, rule: rule,
             message: "column '\(name)' value \"\(text)\" \(problem)"

@@ -1,8 +1,10 @@
 /// `failed/<name>.error.json`: why an input was quarantined. The daemon writes it beside the input
 /// (with the same words in `<name>.error.txt`); `Codable`, so tools and tests read it back.
 public struct FailureReport: Codable, Sendable, Equatable {
-    /// The input's name as dropped.
+    /// The input's name as dropped (bytes that are not UTF-8 as U+FFFD).
     public var input: String
+    /// The input's name in hex, byte for byte, when it is not UTF-8; null otherwise.
+    public var inputHex: String?
     /// The job id (`-` when the input could not even be hashed).
     public var job: String
     /// What went wrong, in one line.
@@ -23,7 +25,9 @@ public struct FailureReport: Codable, Sendable, Equatable {
     public var message: String?
 
     enum CodingKeys: String, CodingKey {
-        case input, job, reason, attempts
+        case input
+        case inputHex = "input_hex"
+        case job, reason, attempts
         case failedAt = "failed_at"
         case file, line
         case rowGroup = "row_group"

@@ -5,6 +5,7 @@ import Files
 import Glibc
 import Logging
 import OrderedJSON
+import SystemPackage
 
 /// How one attempt at a job ended.
 enum JobOutcome: Sendable {
@@ -25,12 +26,12 @@ enum JobOutcome: Sendable {
 /// Runs one claimed file through validate → predict → report → archive → clean up.
 ///
 /// Runs on a thread of its own (``JobThread``: the work is blocking); shares nothing mutable with
-/// the pipeline except through ``StatusBoard``, the ``AttemptLedger`` and the outcome it returns.
+/// the pipeline except through ``StatusBoard``, the ``ClaimLedger`` and the outcome it returns.
 struct JobExecutor: Sendable {
     let pipeline: PipelineConfig
     let duplicates: DuplicateIndex
     let status: StatusBoard
-    let ledger: AttemptLedger
+    let ledger: ClaimLedger
     let fileSystem: any SpoolFileSystem
     let clock: any DaemonClock
     let logger: Logger
@@ -46,7 +47,13 @@ struct JobExecutor: Sendable {
     func run(_ file: ClaimedFile) -> JobOutcome {
         let started = clock.now.unixSeconds
         let hash: String
-        do { hash = try FileDigest(of: file.path).sha256 } catch {
+        do { hash = try FileDigest(of: file.path).sha256 } catch  where error.code == .permissionDenied {
+            // Not worth retrying: whoever dropped it must change its mode or owner and drop it again.
+            let reason =
+                "cannot read \(String(escaping: file.original.bytes)): \(error.reason); make it readable by the daemon's user "
+                + "and move it back into incoming/"
+            return failed(file, transient: false, reason: reason)
+        } catch {
             return failed(file, transient: true, reason: error.description)
         }
         let jobID = JobID.make(contentSHA256: hash, arrivalNanoseconds: file.arrivalNanoseconds)
@@ -123,7 +130,7 @@ struct JobExecutor: Sendable {
         var outputs = ["predictions.csv": predictions]
         if report.rowsRejected > 0 && fileSystem.exists(rejected) { outputs["rejected.csv"] = rejected }
         let request = JobArchiveRequest(
-            pipeline: pipeline.name, jobID: jobID, inputPath: file.path, inputName: file.originalName,
+            pipeline: pipeline.name, jobID: jobID, inputPath: file.path, inputName: file.originalName, inputNameHex: file.originalHex,
             startedAt: started, finishedAt: clock.now.unixSeconds, compression: pipeline.compression, outputs: outputs,
             documents: ["report.txt": Array(report.text().utf8), "report.json": Array(report.json().utf8)],
             model: ArchiveManifest.Model(path: pipeline.model, sha256: modelSHA256),
@@ -156,9 +163,10 @@ struct JobExecutor: Sendable {
     /// A validation failure: the input moves to `failed/` with `<name>.error.json` and `.error.txt`.
     private func quarantineInvalid(_ file: ClaimedFile, jobID: String, error: PredictionError, log: Logger) -> JobOutcome {
         // Name the file as the user dropped it, not by its processing/ name.
+        let shownName = String(escaping: file.original.bytes)
         let reason =
-            error.issue.map { Self.describe($0, input: file.originalName) }
-            ?? error.description.split(separator: file.path, omittingEmptySubsequences: false).joined(separator: file.originalName)
+            error.issue.map { Self.describe($0, input: shownName) }
+            ?? error.description.split(separator: file.path, omittingEmptySubsequences: false).joined(separator: shownName)
         do {
             let path = try moveToFailed(file, jobID: jobID, reason: reason, issue: error.issue, attempts: file.attempts + 1)
             log.error("job failed validation; input quarantined: \(reason)", metadata: .event(.jobQuarantined, ["iw.failed": "\(path)"]))
@@ -195,6 +203,15 @@ struct JobExecutor: Sendable {
         }
     }
 
+    /// The name of the `counter`th quarantine of `original` in `failed/`: the name itself, then
+    /// `name.2`, `name.3`, …; a ``DerivedName`` when it is not UTF-8 or when `<name>.error.json`
+    /// would not fit NAME_MAX.
+    static func quarantineName(of original: FilePath.Component, counter: Int) -> String {
+        let suffix = counter > 1 ? ".\(counter)" : ""
+        let room = DerivedName.maxBytes - ".error.json".utf8.count - suffix.utf8.count
+        return DerivedName.fit(original, maxBytes: room) + suffix
+    }
+
     /// Moves the claimed file to `failed/` (never replacing an earlier one) with its reason files
     /// first, and forgets its attempts.
     private func moveToFailed(
@@ -202,15 +219,15 @@ struct JobExecutor: Sendable {
     ) throws(FileError) -> String {
         let failed = pipeline.failed
         try fileSystem.makeFolder(failed)
-        var name = file.originalName
         var counter = 1
+        var name = Self.quarantineName(of: file.original, counter: counter)
         while fileSystem.exists("\(failed)/\(name)") || fileSystem.exists("\(failed)/\(name).error.json") {
             counter += 1
-            name = "\(file.originalName).\(counter)"
+            name = Self.quarantineName(of: file.original, counter: counter)
         }
         let target = "\(failed)/\(name)"
         let report = FailureReport(
-            input: file.originalName, job: jobID, reason: reason, attempts: attempts,
+            input: file.originalName, inputHex: file.originalHex, job: jobID, reason: reason, attempts: attempts,
             failedAt: RFC3339.format(clock.now.unixSeconds), file: issue.map { _ in file.originalName }, line: issue?.line,
             rowGroup: issue?.rowGroup, column: issue?.column, columnName: issue?.columnName, value: issue?.value, rule: issue?.rule.name,
             message: issue?.message)
@@ -219,10 +236,10 @@ struct JobExecutor: Sendable {
             throw .invalid("cannot encode the failure report: \(error)", path: "\(target).error.json")
         }
         // The reason files first: a crash before the move leaves the input in processing/ (redone).
-        let shown = issue.map { Self.describe($0, input: file.originalName) } ?? reason
+        let shown = issue.map { Self.describe($0, input: String(escaping: file.original.bytes)) } ?? reason
         try fileSystem.write(json, to: "\(target).error.json")
         try fileSystem.write(shown + "\n", to: "\(target).error.txt")
-        do { try fileSystem.move(file.path, to: target) } catch {
+        do { try fileSystem.move(FilePath(file.path), to: FilePath(target)) } catch {
             // The input stays in processing/ for the retry; its reason files must not outlive this try.
             fileSystem.remove("\(target).error.json")
             fileSystem.remove("\(target).error.txt")

@@ -168,7 +168,7 @@ final class PipelineService: Service, Sendable {
 
     /// Starts a job for `file` as a child task; its outcome comes back through the inbox.
     private func start(
-        _ file: ClaimedFile, config: PipelineConfig, ledger: AttemptLedger, in jobs: inout DiscardingTaskGroup
+        _ file: ClaimedFile, config: PipelineConfig, ledger: ClaimLedger, in jobs: inout DiscardingTaskGroup
     ) {
         let abandon = AbandonFlag()
         let executor = JobExecutor(

@@ -1,3 +1,6 @@
+import Files
+import SystemPackage
+
 /// Decides when files in `incoming/` are complete: after an event or a scan, a regular file whose
 /// size and mtime stay the same for the settle time is ready.
 struct SettleTracker {
@@ -7,10 +10,10 @@ struct SettleTracker {
         var stableSince: UnixInstant
     }
 
-    private var observations: [String: Observation] = [:]
+    private var observations: [FilePath.Component: Observation] = [:]
 
     /// Names being watched for stability.
-    var pending: [String] { Array(observations.keys) }
+    var pending: [FilePath.Component] { Array(observations.keys) }
 
     var isEmpty: Bool { observations.isEmpty }
 
@@ -25,14 +28,14 @@ struct SettleTracker {
         observations[entry.name] = Observation(size: entry.size, modified: entry.modified, stableSince: now)
     }
 
-    mutating func forget(_ name: String) { observations[name] = nil }
+    mutating func forget(_ name: FilePath.Component) { observations[name] = nil }
 
-    func contains(_ name: String) -> Bool { observations[name] != nil }
+    func contains(_ name: FilePath.Component) -> Bool { observations[name] != nil }
 
     /// Re-checks every pending file; returns those stable for `settle` (oldest mtime first) and the
     /// earliest time another could become ready.
     mutating func ready(
-        now: UnixInstant, settle: Duration, stat: (String) -> SpoolEntry?
+        now: UnixInstant, settle: Duration, stat: (FilePath.Component) -> SpoolEntry?
     ) -> (ready: [SpoolEntry], nextCheck: UnixInstant?) {
         var ready: [SpoolEntry] = []
         var nextCheck: UnixInstant?
@@ -50,7 +53,7 @@ struct SettleTracker {
                 nextCheck = min(nextCheck ?? observation.stableSince + settle, observation.stableSince + settle)
             }
         }
-        ready.sort { ($0.modified, $0.name) < ($1.modified, $1.name) }
+        ready.sort { $0.modified != $1.modified ? $0.modified < $1.modified : $0.name.bytes.lexicographicallyPrecedes($1.name.bytes) }
         return (ready, nextCheck)
     }
 }

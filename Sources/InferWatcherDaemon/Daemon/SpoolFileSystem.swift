@@ -1,14 +1,18 @@
 package import Files
 import Glibc
+package import SystemPackage
 
 /// What `lstat` says about an entry of `incoming/`.
 package struct SpoolEntry: Equatable, Sendable {
     package enum Kind: Equatable, Sendable {
-        case regular, symlink, fifo, directory, other
+        case regular, symlink, fifo, directory, socket, device
     }
 
-    let name: String
+    /// Its name, byte for byte.
+    let name: FilePath.Component
     let kind: Kind
+    /// Its inode: a name that comes back as another file is another file.
+    let inode: UInt64
     let size: Int
     /// Modification time in nanoseconds.
     let modified: Int64
@@ -25,11 +29,13 @@ package protocol SpoolFileSystem: Sendable {
     /// Creates `path` and its missing parents, fsyncing each parent that gained an entry.
     func makeFolder(_ path: String) throws(FileError)
     /// The entry's type, size and mtime, without following symlinks; nil if it is gone.
-    func entry(folder: String, name: String) -> SpoolEntry?
-    /// Names in `folder` (without . and ..); empty if it can't be read.
+    func entry(folder: String, name: FilePath.Component) -> SpoolEntry?
+    /// The exact names in `folder` (without . and ..), which others write into; empty if it can't be read.
+    func entries(in folder: String) -> [FilePath.Component]
+    /// Names in one of the daemon's own folders (without . and ..); empty if it can't be read.
     func names(in folder: String) -> [String]
     /// Renames within one file system, refusing to replace an existing target.
-    func move(_ from: String, to: String) throws(FileError)
+    func move(_ from: FilePath, to: FilePath) throws(FileError)
     /// fsyncs a folder so renames into it survive a crash.
     func sync(folder: String)
     /// Removes a file if it is there.
@@ -57,28 +63,33 @@ package struct LocalFileSystem: SpoolFileSystem {
         try FileTree.makeDirectories(path)
     }
 
-    package func entry(folder: String, name: String) -> SpoolEntry? {
-        guard let info = try? FileTree.status(FileTree.join(folder, name)) else { return nil }
+    package func entry(folder: String, name: FilePath.Component) -> SpoolEntry? {
+        guard let info = try? FileTree.status(FilePath(folder).appending(name)) else { return nil }
         let kind: SpoolEntry.Kind
         switch info.st_mode & S_IFMT {
         case S_IFREG: kind = .regular
         case S_IFLNK: kind = .symlink
         case S_IFIFO: kind = .fifo
         case S_IFDIR: kind = .directory
-        default: kind = .other
+        case S_IFSOCK: kind = .socket
+        default: kind = .device
         }
         let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        return SpoolEntry(name: name, kind: kind, size: Int(info.st_size), modified: modified)
+        return SpoolEntry(name: name, kind: kind, inode: UInt64(info.st_ino), size: Int(info.st_size), modified: modified)
+    }
+
+    package func entries(in folder: String) -> [FilePath.Component] {
+        (try? FileTree.entries(folder)) ?? []
     }
 
     package func names(in folder: String) -> [String] {
         (try? FileTree.list(folder)) ?? []
     }
 
-    package func move(_ from: String, to: String) throws(FileError) {
+    package func move(_ from: FilePath, to: FilePath) throws(FileError) {
         // Only the daemon writes the folders it moves into, so checking first is enough.
-        guard !exists(to) else {
-            throw FileError(code: .exists, message: "cannot move to \(to): it already exists", path: from, errno: EEXIST)
+        guard (try? FileTree.status(to)) == nil else {
+            throw FileError(code: .exists, message: "cannot move to \(to.string): it already exists", path: from.string, errno: EEXIST)
         }
         try FileTree.rename(from, to: to)
     }

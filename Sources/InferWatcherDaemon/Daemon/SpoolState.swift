@@ -1,6 +1,7 @@
 import Archive
 import Files
 import Logging
+import SystemPackage
 import SystemdCalendar
 
 /// A pipeline's view of its spool: the watcher, the files settling in `incoming/`, the queue of
@@ -10,12 +11,13 @@ struct SpoolState {
     private let logger: Logger
     private let inbox: PipelineInbox
     private let fileSystem: any SpoolFileSystem
-    let ledger: AttemptLedger
+    let ledger: ClaimLedger
     private var watcher: SpoolWatcher?
     private(set) var tracker = SettleTracker()
     /// Claimed files waiting for a job slot (or for their retry time), in claim order.
     var queue: [ClaimedFile] = []
-    private var warned: Set<String> = []
+    /// What was warned about this run, so each entry is warned about once per name and inode.
+    private var warned: Set<Warning> = []
     private var nextRescan: UnixInstant
     private(set) var nextElapse: UnixInstant?
     private var runNowRequested = false
@@ -31,7 +33,7 @@ struct SpoolState {
         self.logger = logger
         self.inbox = inbox
         self.fileSystem = fileSystem
-        ledger = AttemptLedger(processing: config.processing, fileSystem: fileSystem)
+        ledger = ClaimLedger(processing: config.processing, fileSystem: fileSystem)
         nextRescan = now + config.rescan
         for folder in [config.incoming, config.processing, config.failed, config.archive] {
             try fileSystem.makeFolder(folder)
@@ -57,11 +59,11 @@ struct SpoolState {
     private mutating func recoverProcessing() {
         var recovered: [ClaimedFile] = []
         for name in fileSystem.names(in: config.processing) where !name.hasPrefix(".") {
-            if var file = ClaimedFile(folder: config.processing, fileName: name) {
+            if var file = ClaimedFile(folder: config.processing, fileName: name, recorded: ledger.recordedName(of: name)) {
                 file.attempts = ledger.attempts(of: file)
                 recovered.append(file)
             } else {
-                logger.warning("unexpected file in processing/ left alone: \(name)")
+                logger.warning("unexpected file in processing/ left alone: \(String(escaping: name.utf8))")
             }
         }
         ledger.removeRecords(except: recovered)
@@ -107,18 +109,35 @@ struct SpoolState {
 
     /// Adds every eligible file in `incoming/` to the settle tracker.
     mutating func scan(now: UnixInstant) {
-        for name in fileSystem.names(in: config.incoming) where !SpoolNames.isIgnored(name) {
+        let names = fileSystem.entries(in: config.incoming)
+        // Warnings about entries that are gone may be given again if they come back.
+        let present = Set(names)
+        warned = warned.filter { present.contains($0.name) }
+        for name in names where !SpoolNames.isIgnored(name) {
             consider(name, now: now, restart: false)
         }
     }
 
-    private mutating func consider(_ name: String, now: UnixInstant, restart: Bool) {
+    /// An entry of `incoming/` warned about, and why.
+    private struct Warning: Hashable {
+        let name: FilePath.Component
+        let inode: UInt64
+        let notRegular: Bool
+    }
+
+    /// Logs `message` about `entry` unless it was said already about this name and inode this run.
+    private mutating func warnOnce(_ entry: SpoolEntry, notRegular: Bool, _ message: @autoclosure () -> String) {
+        guard warned.insert(Warning(name: entry.name, inode: entry.inode, notRegular: notRegular)).inserted else { return }
+        logger.warning("\(message())", metadata: ["iw.input": "\(entry.name.text)"])
+    }
+
+    private mutating func consider(_ name: FilePath.Component, now: UnixInstant, restart: Bool) {
         guard !SpoolNames.isIgnored(name), let entry = fileSystem.entry(folder: config.incoming, name: name) else { return }
         guard entry.kind == .regular else {
-            if entry.kind != .directory && warned.insert(name).inserted {
-                logger.warning(
-                    "ignoring \(name) in incoming/: not a regular file (\(entry.kind)); symlinks, FIFOs and devices are never processed")
-            }
+            warnOnce(
+                entry, notRegular: true,
+                "ignoring \(String(escaping: name.bytes)) in incoming/: not a regular file (\(entry.kind)); folders, symlinks, "
+                    + "FIFOs, sockets and devices are never processed: left alone")
             return
         }
         if restart { tracker.restart(entry, now: now) } else { tracker.touch(entry, now: now) }
@@ -183,12 +202,20 @@ struct SpoolState {
             lastArrivalNanoseconds = max(now.unixNanoseconds, lastArrivalNanoseconds + 1)
             let file = ClaimedFile(folder: config.processing, original: entry.name, arrivalNanoseconds: lastArrivalNanoseconds)
             tracker.forget(entry.name)
+            let shown = String(escaping: entry.name.bytes)
             do {
-                try fileSystem.move("\(incoming)/\(entry.name)", to: file.path)
+                try ledger.recordName(of: file)
+                try fileSystem.move(FilePath(incoming).appending(entry.name), to: FilePath(file.path))
                 queue.append(file)
-                logger.info("claimed \(entry.name) (\(entry.size) bytes)", metadata: ["iw.input": "\(entry.name)"])
+                let renamed = file.isRenamed ? " as \(String(escaping: file.fileName.utf8))" : ""
+                logger.info("claimed \(shown) (\(entry.size) bytes)\(renamed)", metadata: ["iw.input": "\(file.originalName)"])
             } catch {
-                logger.error("cannot claim \(entry.name): \(error)")
+                // Left in incoming/: the next rescan or event tries again, without another warning.
+                ledger.forget(file)
+                warnOnce(
+                    entry, notRegular: false,
+                    "cannot claim \(shown): \(error.reason); it stays in incoming/ and is tried again at each rescan "
+                        + "(move it out, or let the daemon's user rename it)")
             }
         }
         if !result.ready.isEmpty { fileSystem.sync(folder: config.processing) }

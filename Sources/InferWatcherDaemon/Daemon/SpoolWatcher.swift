@@ -2,14 +2,15 @@ import Dispatch
 import Files
 import Glibc
 import Synchronization
+import SystemPackage
 
 /// What the kernel told us about a spool's `incoming/` folder.
 enum SpoolEvent: Equatable, Sendable {
-    /// A file was closed after writing or moved in.
-    case fileChanged(String)
-    /// An entry was created (only used to warn promptly about symlinks and FIFOs: a regular file
-    /// counts once it is closed after writing).
-    case created(String)
+    /// A file was closed after writing or moved in (the name byte for byte).
+    case fileChanged(FilePath.Component)
+    /// An entry was created or a folder moved in (only used to warn promptly about what is not a
+    /// regular file: a regular file counts once it is closed after writing).
+    case created(FilePath.Component)
     /// The kernel's event queue overflowed: events were lost, rescan.
     case overflow
     /// `incoming/` itself was deleted, moved or unmounted: recreate and re-watch.
@@ -17,7 +18,7 @@ enum SpoolEvent: Equatable, Sendable {
 }
 
 /// inotify on one folder (no polling): IN_CLOSE_WRITE and IN_MOVED_TO for files, IN_CREATE to spot
-/// symlinks and FIFOs early, plus the folder's own deletion or move.
+/// symlinks, FIFOs, sockets and folders early, plus the folder's own deletion or move.
 ///
 /// The inotify descriptor is a Dispatch read source: when the kernel has events, a handler on the
 /// watcher's own serial queue reads them all and hands them to `onEvents`. No thread of ours
@@ -85,11 +86,11 @@ final class SpoolWatcher: Sendable {
                     events.append(.overflow)
                 } else if event.mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT) != 0 {
                     if event.wd == watch { events.append(.folderGone) }
-                } else if event.len > 0 {
-                    let name = String(cString: (buffer + offset + headerSize).assumingMemoryBound(to: CChar.self))
-                    if event.mask & UInt32(IN_ISDIR) != 0 {
-                        // Folders in incoming/ are not inputs.
-                    } else if event.mask & UInt32(IN_CREATE) != 0 {
+                } else if event.len > 0,
+                    let name = FilePath.Component(platformString: (buffer + offset + headerSize).assumingMemoryBound(to: CChar.self))
+                {
+                    // Folders in incoming/ are not inputs: seen only to be warned about.
+                    if event.mask & UInt32(IN_CREATE | IN_ISDIR) != 0 {
                         events.append(.created(name))
                     } else {
                         events.append(.fileChanged(name))
@@ -104,7 +105,9 @@ final class SpoolWatcher: Sendable {
 
 /// Names the spool never picks up (DESIGN §2): hidden files and unfinished uploads.
 enum SpoolNames {
-    static func isIgnored(_ name: String) -> Bool {
-        name.hasPrefix(".") || name.hasSuffix(".tmp") || name.hasSuffix(".part") || name.hasSuffix(".partial")
+    static func isIgnored(_ name: FilePath.Component) -> Bool {
+        let bytes = name.bytes
+        return bytes.first == UInt8(ascii: ".")
+            || [".tmp", ".part", ".partial"].contains { bytes.suffix($0.utf8.count).elementsEqual($0.utf8) }
     }
 }

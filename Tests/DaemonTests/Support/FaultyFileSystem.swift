@@ -1,6 +1,7 @@
 import Files
 import Glibc
 import Synchronization
+import SystemPackage
 
 @testable import InferWatcherDaemon
 
@@ -33,7 +34,8 @@ final class FaultyFileSystem: SpoolFileSystem {
     }
 
     func makeFolder(_ path: String) throws(FileError) { try real.makeFolder(path) }
-    func entry(folder: String, name: String) -> SpoolEntry? { real.entry(folder: folder, name: name) }
+    func entry(folder: String, name: FilePath.Component) -> SpoolEntry? { real.entry(folder: folder, name: name) }
+    func entries(in folder: String) -> [FilePath.Component] { real.entries(in: folder) }
     func names(in folder: String) -> [String] { real.names(in: folder) }
     func sync(folder: String) { real.sync(folder: folder) }
     func remove(_ path: String) { real.remove(path) }
@@ -41,8 +43,8 @@ final class FaultyFileSystem: SpoolFileSystem {
     func exists(_ path: String) -> Bool { real.exists(path) }
     func readText(_ path: String) throws(FileError) -> String { try real.readText(path) }
 
-    func move(_ from: String, to: String) throws(FileError) {
-        if let error = injected("move", to) { throw error }
+    func move(_ from: FilePath, to: FilePath) throws(FileError) {
+        if let error = injected("move", to.string) { throw error }
         try real.move(from, to: to)
     }
 

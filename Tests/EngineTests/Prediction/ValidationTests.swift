@@ -20,6 +20,26 @@ struct ValidationTests {
         #expect(issue.description == "\(input):3:4: column 'credit_score' value \"abc\" is not a number [not-a-number]")
     }
 
+    @Test("a value with control characters is shown escaped, never raw")
+    func escapedValue() throws {
+        let (found, input) = try issue(for: "\(header)\n2,30,50000,\u{1B}[31mred\u{07},10,100,55.5,1,0,2,3\n")
+        let issue = try #require(found)
+        #expect(issue.value == "\\x1B[31mred\\x07")
+        #expect(issue.description == "\(input):2:4: column 'credit_score' value \"\\x1B[31mred\\x07\" is not a number [not-a-number]")
+    }
+
+    @Test("a header of binary junk is shown escaped and cut short")
+    func escapedHeader() throws {
+        let junk = (0..<5000).map { "\u{01}col\($0)" }.joined(separator: ",")
+        let (found, _) = try issue(for: "\(junk)\n" + (0..<5000).map { _ in "1" }.joined(separator: ",") + "\n")
+        let issue = try #require(found)
+        #expect(issue.rule == .missingColumn)
+        #expect(issue.message.contains("(header has: \\x01col0, \\x01col1, "))
+        #expect(issue.message.contains("…)"))
+        #expect(issue.message.utf8.count < 400)
+        #expect(!issue.message.unicodeScalars.contains { $0.properties.generalCategory == .control })
+    }
+
     @Test("an empty feature, NaN, infinity and out-of-range values")
     func badNumbers() throws {
         let cases: [(String, ValidationIssue.Rule)] = [
