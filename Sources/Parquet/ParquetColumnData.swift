@@ -133,6 +133,18 @@ public struct ParquetColumnData: Sendable {
         return Double(String(decoding: text, as: UTF8.self)) ?? scaled(Double(unscaled), scale)
     }
 
+    /// The value of a plain integer column (INT32 or INT64, signed, no date, time, timestamp or
+    /// decimal meaning); nil for null rows and other columns.
+    @inline(__always)
+    public func integerValue(_ row: Int) -> Int64? {
+        if isNull(row) { return nil }
+        switch kind {
+        case .int32: return Int64(load(row, as: Int32.self))
+        case .int64: return load(row, as: Int64.self)
+        default: return nil
+        }
+    }
+
     @inline(__always)
     private static func scaled(_ unscaled: Double, _ scale: Int) -> Double {
         // Dividing by an exact power of ten rounds once (exact powers up to 10^22).
@@ -179,6 +191,15 @@ public struct ParquetColumnData: Sendable {
         }
     }
 
+    /// Appends the text of each of `rows` to `output`, back to back, and each row's end offset in
+    /// `output` to `ends`: the text of many rows in one call (a null row's text is empty).
+    public func appendTexts(rows: Range<Int>, to output: inout [UInt8], ends: inout [Int]) {
+        for row in rows {
+            appendText(row, to: &output)
+            ends.append(output.count)
+        }
+    }
+
     /// Copies `rows` as Float into `destination`, `stride` floats apart (row `rows.lowerBound`
     /// goes to `destination[0]`): FLOAT as is, DOUBLE rounded, integers, booleans and decimals
     /// converted. Null rows are written as NaN and their row numbers appended to `nullRows`.
@@ -211,6 +232,21 @@ public struct ParquetColumnData: Sendable {
             destination[index * stride] = .nan
             nullRows.append(row)
         }
+    }
+
+    /// The same rows as FLOAT values (what `copyFloats` gives), in half the memory of 64-bit
+    /// columns: for a column that only feeds a model, whose text is never written. Nulls stay
+    /// null. Nil for columns that are not numeric.
+    public func narrowedToFloat() -> ParquetColumnData? {
+        guard column.isNumeric, let floats = try? RawBuffer(capacity: rowCount * 4) else { return nil }
+        var nullRows: [Int] = []
+        let target = floats.base.assumingMemoryBound(to: Float.self)
+        guard (try? copyFloats(into: target, stride: 1, rows: 0..<rowCount, nullRows: &nullRows)) != nil else { return nil }
+        for row in nullRows { target[row] = 0 }
+        let narrow = ParquetColumn(
+            name: column.name, index: column.index, physicalType: .float, logicalType: .none, isOptional: column.isOptional,
+            typeLength: 0)
+        return ParquetColumnData(column: narrow, rowCount: rowCount, values: floats, present: present, bytes: nil, offsets: nil)
     }
 
     @inline(__always)

@@ -6,33 +6,39 @@ enum ParquetText {
     static let unixEpochJulianDay: Int64 = 2_440_588
 
     static func appendInteger<T: BinaryInteger>(_ value: T, to output: inout [UInt8]) {
-        if value == 0 {
-            output.append(UInt8(ascii: "0"))
-            return
-        }
         if value < 0 { output.append(UInt8(ascii: "-")) }
         // Work on the magnitude so the minimum value does not overflow.
-        var magnitude = value.magnitude
-        var digits: [UInt8] = []
-        digits.reserveCapacity(40)
-        while magnitude > 0 {
-            let (quotient, remainder) = magnitude.quotientAndRemainder(dividingBy: 10)
-            digits.append(UInt8(ascii: "0") + UInt8(remainder))
-            magnitude = quotient
+        let magnitude = value.magnitude
+        var count = 1
+        var probe = magnitude
+        while probe >= 10 {
+            probe /= 10
+            count += 1
         }
-        output.append(contentsOf: digits.reversed())
+        appendDigits(of: magnitude, count: count, to: &output)
     }
 
+    /// `value` in exactly `width` digits, zero-padded on the left (the low digits if it has more).
     static func appendPadded(_ value: Int64, width: Int, to output: inout [UInt8]) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-        var rest = value
-        var index = width - 1
-        while index >= 0 && rest > 0 {
-            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-            index -= 1
+        appendDigits(of: value.magnitude, count: width, to: &output)
+    }
+
+    /// The low `count` decimal digits of `value`, made on the stack and appended in one copy
+    /// (this runs once per echoed value: no allocation, one capacity check).
+    @inline(__always)
+    private static func appendDigits<T: BinaryInteger>(of value: T, count: Int, to output: inout [UInt8]) {
+        guard count <= 40 else {
+            output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count - 40))
+            return appendDigits(of: value, count: 40, to: &output)
         }
-        output.append(contentsOf: digits)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+            var rest = value
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                digits[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<count]))
+        }
     }
 
     /// Shortest text that reads back to the same value (Swift's `description`), with `inf`,

@@ -61,6 +61,11 @@ struct CSVOutputBuffer: ~Copyable {
     /// A copy of the bytes so far.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
+    /// Calls `body` with the bytes so far (valid only during the call).
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        body(UnsafeBufferPointer(start: base, count: count))
+    }
+
     mutating func removeAll() { count = 0 }
 
     /// Makes room for `extra` more bytes, so that many appends need no further growth.

@@ -18,6 +18,44 @@ struct ColumnSlice: Sendable {
     let firstRowNumber: Int
     /// Decoded columns by position in the file's schema; nil for columns the run does not need.
     let columns: [ParquetColumnData?]
+    /// The same row group's columns as the file holds them, for the text of rejected rows.
+    let originals: OriginalColumns
+
+    /// Column `index` as the file holds it (decoded again if it was kept as Float).
+    func original(_ index: Int) -> ParquetColumnData? {
+        originals.column(index) ?? columns[index]
+    }
+}
+
+/// The columns of a row group that only feed the model are kept as Float; a rejected row is
+/// written as the file holds it, so those are decoded again, once per row group, only when a
+/// row of it is rejected.
+final class OriginalColumns: Sendable {
+    let file: ParquetFile
+    let rowGroup: Int
+    /// Schema positions of the columns kept as Float.
+    let narrowed: Set<Int>
+    private let decoded = Mutex<[Int: ParquetColumnData]?>(nil)
+
+    init(file: ParquetFile, rowGroup: Int, narrowed: Set<Int>) {
+        self.file = file
+        self.rowGroup = rowGroup
+        self.narrowed = narrowed
+    }
+
+    /// Column `index` as the file holds it when it was narrowed; nil otherwise (or if it cannot
+    /// be read again, when the Float values stand in).
+    func column(_ index: Int) -> ParquetColumnData? {
+        guard narrowed.contains(index) else { return nil }
+        return decoded.withLock { decoded in
+            if decoded == nil {
+                var columns: [Int: ParquetColumnData] = [:]
+                for column in narrowed { columns[column] = try? file.readColumn(rowGroup: rowGroup, column: column) }
+                decoded = columns
+            }
+            return decoded?[index]
+        }
+    }
 }
 
 /// Reads a Parquet file row group by row group, decoding only the columns a run needs, and
@@ -29,12 +67,16 @@ final class ParquetChunkReader: ChunkSource {
     let file: ParquetFile
     /// Schema positions of the columns to decode.
     private let needed: [Int]
+    /// Those that only feed the model: kept as Float once decoded (half the memory of 64-bit
+    /// values), as their text is never written.
+    private let modelOnly: Set<Int>
     private let sliceRows: Int
     private let threads: Int
     private let hashing: Bool
     /// The row group being handed out; -1 before the first.
     private var rowGroup = -1
     private var decoded: [ParquetColumnData?] = []
+    private var originals: OriginalColumns?
     /// The next row to hand out, in the current row group.
     private var position = 0
     private var nextIndex = 0
@@ -45,9 +87,10 @@ final class ParquetChunkReader: ChunkSource {
     /// Rows per slice: a few batches of the model, small next to a row group.
     static let defaultSliceRows = 32_768
 
-    init(file: ParquetFile, needed: [Int], threads: Int, hashing: Bool, sliceRows: Int = defaultSliceRows) {
+    init(file: ParquetFile, needed: [Int], modelOnly: Set<Int>, threads: Int, hashing: Bool, sliceRows: Int = defaultSliceRows) {
         self.file = file
         self.needed = needed
+        self.modelOnly = modelOnly
         self.threads = max(threads, 1)
         self.hashing = hashing
         self.sliceRows = max(sliceRows, 1)
@@ -59,12 +102,14 @@ final class ParquetChunkReader: ChunkSource {
             rowGroup += 1
             guard rowGroup < file.rowGroups.count else { return nil }
             decoded = try decode(rowGroup: rowGroup)
+            originals = OriginalColumns(file: file, rowGroup: rowGroup, narrowed: modelOnly)
             position = 0
         }
         let info = file.rowGroups[rowGroup]
         let end = min(position + sliceRows, info.rowCount)
         let slice = ColumnSlice(
-            index: nextIndex, rowGroup: rowGroup, rows: position..<end, firstRowNumber: info.firstRow + 1, columns: decoded)
+            index: nextIndex, rowGroup: rowGroup, rows: position..<end, firstRowNumber: info.firstRow + 1, columns: decoded,
+            originals: originals!)
         nextIndex += 1
         position = end
         return .columns(slice)
@@ -81,10 +126,12 @@ final class ParquetChunkReader: ChunkSource {
         let results = Mutex([Int: Result<ParquetColumnData, ParquetError>]())
         let file = self.file
         let needed = self.needed
+        let modelOnly = self.modelOnly
         let work: @Sendable (Int) -> Void = { k in
             let result: Result<ParquetColumnData, ParquetError>
             do throws(ParquetError) {
-                result = .success(try file.readColumn(rowGroup: rowGroup, column: needed[k]))
+                let data = try file.readColumn(rowGroup: rowGroup, column: needed[k])
+                result = .success(modelOnly.contains(needed[k]) ? data.narrowedToFloat() ?? data : data)
             } catch {
                 result = .failure(error)
             }

@@ -261,7 +261,10 @@ public final class BatchPredictor: Sendable {
                 }
             }
             let needed = Set([plan.idColumn] + plan.featureColumns + plan.echoedColumns).sorted()
-            return (ParquetChunkReader(file: file, needed: needed, threads: options.effectiveThreads, hashing: hashing), nil)
+            let modelOnly = Set(plan.featureColumns).subtracting(plan.echoedColumns + [plan.idColumn])
+            let reader = ParquetChunkReader(
+                file: file, needed: needed, modelOnly: modelOnly, threads: options.effectiveThreads, hashing: hashing)
+            return (reader, nil)
         }
     }
 

@@ -15,41 +15,56 @@ extension WorkerState {
         runCount = plan.echoedColumns.isEmpty ? 0 : 1
         let parseStarted = monotonicSeconds()
         let rowCountInSlice = slice.rows.count
-        // Each row's text: [start, end of id, end) in `text`.
-        var text: [UInt8] = []
-        text.reserveCapacity(rowCountInSlice * (8 + 16 * plan.echoedColumns.count))
-        var bounds = [(start: Int, idEnd: Int, end: Int)](repeating: (0, 0, 0), count: rowCountInSlice)
+        // Each row's text: [start, end of id, end) in `text`: the id (digits written straight in
+        // for an integer column, the usual case), then the echoed columns, cut from their text
+        // made for the whole slice one column at a time.
         let id = slice.columns[plan.idColumn]!
-        let echoed = plan.echoedColumns.map { slice.columns[$0]! }
-        for (k, row) in slice.rows.enumerated() {
-            let start = text.count
-            Self.appendField(id, row, to: &text)
-            let idEnd = text.count
-            for column in echoed {
-                text.append(UInt8(ascii: ","))
-                Self.appendField(column, row, to: &text)
+        let idIsInteger: Bool
+        switch (id.column.physicalType, id.column.logicalType) {
+        case (.int32, .none), (.int64, .none), (.int32, .integer(_, true)), (.int64, .integer(_, true)): idIsInteger = true
+        default: idIsInteger = false
+        }
+        let idText = ColumnText(idIsInteger ? [] : [id], rows: slice.rows)
+        let echoed = ColumnText(plan.echoedColumns.map { slice.columns[$0]! }, rows: slice.rows)
+        var text = CSVOutputBuffer(capacity: idText.text.count + echoed.text.count + rowCountInSlice * (21 + echoed.columns))
+        var bounds = [(start: Int, idEnd: Int, end: Int)](repeating: (0, 0, 0), count: rowCountInSlice)
+        idText.withFields { idField in
+            echoed.withFields { field in
+                for (k, row) in slice.rows.enumerated() {
+                    let start = text.count
+                    if !idIsInteger {
+                        idField(0, k, &text)
+                    } else if let value = id.integerValue(row) {
+                        text.append(integer: Int(value))
+                    }  // else a null id: no text, and the row is rejected for it
+                    let idEnd = text.count
+                    for c in 0..<echoed.columns {
+                        text.append(UInt8(ascii: ","))
+                        field(c, k, &text)
+                    }
+                    bounds[k] = (start, idEnd, text.count)
+                }
             }
-            bounds[k] = (start, idEnd, text.count)
         }
         if processor.mode == .predict {
             output.reserve(rowCountInSlice * (48 + processor.timestamp.count) + text.count)
         }
         let featureColumns = plan.featureColumns.map { slice.columns[$0]! }
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockRows * max(featureCount, 1))
-        defer { scratch.deallocate() }
+        let blockFeatures = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockRows * max(featureCount, 1))
+        defer { blockFeatures.deallocate() }
         var nullRows: [Int] = []
         result.timings.parseSeconds += monotonicSeconds() - parseStarted
-        text.withUnsafeBufferPointer { bytes in
+        text.withBytes { bytes in
             var blockStart = slice.rows.lowerBound
             while blockStart < slice.rows.upperBound && !stopped {
-                let parseStarted = monotonicSeconds()
+                var parseStarted = monotonicSeconds()
                 let block = blockStart..<min(blockStart + Self.blockRows, slice.rows.upperBound)
                 for (f, column) in featureColumns.enumerated() {
-                    Self.fillFeature(column, rows: block, into: scratch + f, stride: featureCount, nullRows: &nullRows)
+                    Self.fillFeature(column, rows: block, into: blockFeatures + f, stride: featureCount, nullRows: &nullRows)
                 }
                 for row in block where !stopped {
                     let k = row - slice.rows.lowerBound
-                    let values = scratch + (row - block.lowerBound) * featureCount
+                    let values = blockFeatures + (row - block.lowerBound) * featureCount
                     let line = slice.firstRowNumber + row
                     result.rowsRead += 1
                     if let issue = rowIssue(slice, row: row, line: line, id: id, idText: bytes, bounds[k], values: values) {
@@ -57,7 +72,13 @@ extension WorkerState {
                         continue
                     }
                     let idSpan = FieldSpan(start: bounds[k].start, end: bounds[k].idEnd, flags: 0)
-                    if processor.trackDuplicateIDs { result.ids.record(bytes, idSpan, line: line) }
+                    if processor.trackDuplicateIDs {
+                        if let value = id.integerValue(row), value >= 0 {
+                            result.ids.record(integer: UInt64(value), line: line)
+                        } else {
+                            result.ids.record(bytes, idSpan, line: line)
+                        }
+                    }
                     guard processor.mode == .predict else {
                         result.rowsPredicted += 1
                         continue
@@ -73,6 +94,7 @@ extension WorkerState {
                     if rowCount == capacity {
                         result.timings.parseSeconds += monotonicSeconds() - parseStarted
                         flush(bytes, into: &result)
+                        parseStarted = monotonicSeconds()
                     }
                 }
                 result.timings.parseSeconds += monotonicSeconds() - parseStarted
@@ -91,7 +113,10 @@ extension WorkerState {
         _ bounds: (start: Int, idEnd: Int, end: Int), values: UnsafeMutablePointer<Float>
     ) -> ValidationIssue? {
         let plan = processor.plan
-        if id.isNull(row) || RecordValidator.isBlank(idText, FieldSpan(start: bounds.start, end: bounds.idEnd, flags: 0)) {
+        let blank =
+            id.column.physicalType == .byteArray
+            && RecordValidator.isBlank(idText, FieldSpan(start: bounds.start, end: bounds.idEnd, flags: 0))
+        if blank || id.isNull(row) {
             return issue(slice, row: row, line: line, column: plan.idColumn, rule: .emptyID, "is empty; every row needs an id")
         }
         for f in 0..<featureCount where !values[f].isFinite {
@@ -119,7 +144,7 @@ extension WorkerState {
         _ slice: ColumnSlice, row: Int, line: Int, column: Int, rule: ValidationIssue.Rule, _ problem: String
     ) -> ValidationIssue {
         var value: [UInt8] = []
-        slice.columns[column]?.appendText(row, to: &value)
+        slice.original(column)?.appendText(row, to: &value)
         let text = String(decoding: value, as: UTF8.self)
         let name = processor.plan.header[column]
         return ValidationIssue(
@@ -130,13 +155,13 @@ extension WorkerState {
     /// Counts and files a rejected Parquet row, re-written as CSV from its decoded columns (in the
     /// file's order).
     mutating func rejectParquetRow(_ issue: ValidationIssue, row: Int, of slice: ColumnSlice, into result: inout ChunkResult) {
-        var record: [UInt8] = []
-        for column in slice.columns {
-            guard let column else { continue }
-            if !record.isEmpty { record.append(UInt8(ascii: ",")) }
+        var record = CSVOutputBuffer()
+        for index in slice.columns.indices {
+            guard let column = slice.original(index) else { continue }
+            if record.count > 0 { record.append(UInt8(ascii: ",")) }
             Self.appendField(column, row, to: &record)
         }
-        record.withUnsafeBufferPointer { reject(issue, record: $0, into: &result) }
+        record.withBytes { reject(issue, record: $0, into: &result) }
     }
 
     /// Converts one feature column's `rows` to Float, `stride` apart. Text columns are parsed as
@@ -176,20 +201,49 @@ extension WorkerState {
     }
 
     /// Appends row `row` of a column as one CSV field: its text (docs/PARQUET.md), quoted when it
-    /// holds a comma, quote or line break (only text and binary columns can).
-    static func appendField(_ data: ParquetColumnData, _ row: Int, to text: inout [UInt8]) {
-        let start = text.count
-        data.appendText(row, to: &text)
-        guard data.column.physicalType == .byteArray || data.column.physicalType == .fixedLenByteArray else { return }
-        let needsQuotes = text[start...].contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-        guard needsQuotes else { return }
-        let value = Array(text[start...])
-        text.removeSubrange(start...)
-        text.append(UInt8(ascii: "\""))
-        for byte in value {
-            if byte == UInt8(ascii: "\"") { text.append(byte) }
-            text.append(byte)
+    /// holds a comma, quote or line break.
+    static func appendField(_ data: ParquetColumnData, _ row: Int, to text: inout CSVOutputBuffer) {
+        ColumnText([data], rows: row..<(row + 1)).withFields { field in field(0, 0, &text) }
+    }
+}
+
+/// The text of some columns for a range of rows, each column's made in one call, all in one
+/// buffer (column after column): CSV fields are cut from it without touching the columns again.
+private struct ColumnText {
+    let text: [UInt8]
+    /// End offset in `text` of row k of column c, at `c * rows + k`.
+    let ends: [Int]
+    let rows: Int
+    let columns: Int
+    /// Per column: only text and binary values can hold a comma, quote or line break.
+    let mayNeedQuotes: [Bool]
+
+    init(_ data: [ParquetColumnData], rows range: Range<Int>) {
+        var text: [UInt8] = []
+        var ends: [Int] = []
+        ends.reserveCapacity(range.count * data.count)
+        for column in data { column.appendTexts(rows: range, to: &text, ends: &ends) }
+        self.text = text
+        self.ends = ends
+        rows = range.count
+        columns = data.count
+        mayNeedQuotes = data.map { $0.column.physicalType == .byteArray || $0.column.physicalType == .fixedLenByteArray }
+    }
+
+    /// Calls `body` with a function that appends row k of column c as one CSV field. (Plain
+    /// buffers inside: indexing arrays of columns once per field would retain them each time.)
+    @inline(__always)
+    func withFields(_ body: ((Int, Int, inout CSVOutputBuffer) -> Void) -> Void) {
+        text.withUnsafeBufferPointer { text in
+            ends.withUnsafeBufferPointer { ends in
+                mayNeedQuotes.withUnsafeBufferPointer { quotes in
+                    body { c, k, output in
+                        let index = c * rows + k
+                        let field = UnsafeBufferPointer(rebasing: text[(index == 0 ? 0 : ends[index - 1])..<ends[index]])
+                        if quotes[c] { output.appendField(unescaped: field) } else { output.append(field) }
+                    }
+                }
+            }
         }
-        text.append(UInt8(ascii: "\""))
     }
 }
