@@ -36,12 +36,16 @@ final class OriginalColumns: Sendable {
     /// Schema positions of the columns kept as Float.
     let narrowed: Set<Int>
     private let decoded = Mutex<[Int: ParquetColumnData]?>(nil)
+    /// Signalled when the last slice of the row group is done with it (see ``ParquetChunkReader``).
+    let released = DispatchSemaphore(value: 0)
 
     init(file: ParquetFile, rowGroup: Int, narrowed: Set<Int>) {
         self.file = file
         self.rowGroup = rowGroup
         self.narrowed = narrowed
     }
+
+    deinit { released.signal() }
 
     /// Column `index` as the file holds it when it was narrowed; nil otherwise (or if it cannot
     /// be read again, when the Float values stand in).
@@ -61,8 +65,10 @@ final class OriginalColumns: Sendable {
 /// Reads a Parquet file row group by row group, decoding only the columns a run needs, and
 /// hands it on in slices of rows.
 ///
-/// Memory is bounded by a row group (its needed columns, decoded), not the file. A row group's
-/// columns are decoded in parallel when the run has several threads: each is independent.
+/// Memory is bounded by one row group (its needed columns, decoded), not the file: the next row
+/// group is decoded once every slice of the last one is done. Its columns are decoded in
+/// parallel when the run has several threads (each is independent), so the workers wait for the
+/// decode only as long as it takes on all cores.
 final class ParquetChunkReader: ChunkSource {
     let file: ParquetFile
     /// Schema positions of the columns to decode.
@@ -98,7 +104,14 @@ final class ParquetChunkReader: ChunkSource {
 
     func nextChunk() throws(FileError) -> InputChunk? {
         while rowGroup < 0 || position >= file.rowGroups[rowGroup].rowCount {
-            decoded = []  // the previous row group goes once its slices are done
+            decoded = []
+            if let released = originals?.released {
+                // The previous row group goes once its last slice is done; wait for that, so
+                // that two are never held at once. (Bounded: a slice kept elsewhere by mistake
+                // costs memory, not a hang.)
+                originals = nil
+                _ = released.wait(timeout: .now() + .seconds(60))
+            }
             rowGroup += 1
             guard rowGroup < file.rowGroups.count else { return nil }
             decoded = try decode(rowGroup: rowGroup)
