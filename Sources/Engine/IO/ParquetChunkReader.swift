@@ -53,12 +53,12 @@ final class ParquetChunkReader: ChunkSource {
         self.sliceRows = max(sliceRows, 1)
     }
 
-    func nextChunk() throws(FileError) -> InputChunk? {
+    func nextChunk() throws(PredictionError) -> InputChunk? {
         while rowGroup < 0 || position >= file.rowGroups[rowGroup].rowCount {
             decoded = []  // the previous row group goes once its slices are done
             rowGroup += 1
             guard rowGroup < file.rowGroups.count else { return nil }
-            decoded = try decode(rowGroup: rowGroup)
+            do { decoded = try decode(rowGroup: rowGroup) } catch { throw PredictionError(error) }
             position = 0
         }
         let info = file.rowGroups[rowGroup]
