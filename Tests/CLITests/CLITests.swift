@@ -50,6 +50,55 @@ struct CLITests {
         }
     }
 
+    @Test("--max-record-bytes and --max-columns reach the engine in predict and validate; bad values are usage errors")
+    func limitFlags() throws {
+        let scratch = Scratch()
+        let input = try sample(scratch, rows: 100)
+        let output = "\(scratch.path)/out.csv"
+        for command in [["validate", "--model", model, input], ["predict", "--model", model, "--input", input, "--output", output]] {
+            let columns = try CLI.run(command + ["--max-columns", "5"])
+            // validate reports on standard output, predict on standard error.
+            let said = columns.stdout + columns.stderr
+            #expect(columns.status == 1, "\(said)")
+            #expect(said.contains("in.csv:1: the input has 11 columns, more than the limit of 5"), "\(said)")
+            #expect(said.contains("[too-many-columns]"), "\(said)")
+            let record = try CLI.run(command + ["--max-record-bytes", "1KiB"])
+            #expect(record.status == 0, "\(record.stderr)")
+            let bad = try CLI.run(command + ["--max-record-bytes", "64MB"])
+            #expect(bad.status == 2, "\(bad.stderr)")
+            #expect(bad.stderr.contains("--max-record-bytes must be a size from 1KiB to 1GiB"), "\(bad.stderr)")
+        }
+        // A 2,000-byte record on line 3 with a 1 KiB limit.
+        let long = "\(scratch.path)/long.csv"
+        var lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[2] = lines[2] + "," + String(repeating: "9", count: 2000)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: long, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["validate", "--model", model, long, "--max-record-bytes", "1KiB"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\(long):3: the record starting on this line is longer than 1024 bytes"), "\(result.stdout)")
+        let help = try CLI.run(["predict", "--help"]).stdout
+        #expect(help.contains("--max-record-bytes") && help.contains("--max-columns"))
+    }
+
+    @Test("a binary file given as CSV: validate and predict print only escaped, bounded text")
+    func binaryInput() throws {
+        let scratch = Scratch()
+        let input = "\(scratch.path)/ls.csv"
+        try FileManager.default.copyItem(atPath: "/bin/ls", toPath: input)
+        for command in [
+            ["validate", "--model", model, input], ["predict", "--model", model, "--input", input, "--output", "\(scratch.path)/o.csv"],
+        ] {
+            let result = try CLI.run(command)
+            let said = result.stdout + result.stderr
+            #expect(result.status == 1, "\(said)")
+            #expect(said.utf8.count < 2000, "\(said.utf8.count) bytes")
+            #expect(said.contains("\\x00"), "\(said)")  // the bytes are shown, escaped
+            #expect(!said.contains("\u{FFFD}"))
+            let controls = said.unicodeScalars.filter { $0.properties.generalCategory == .control && $0 != "\n" }
+            #expect(controls.isEmpty, "\(said)")
+        }
+    }
+
     @Test("sample-data is deterministic and shaped like the original")
     func sampleData() throws {
         let scratch = Scratch()

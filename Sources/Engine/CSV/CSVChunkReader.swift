@@ -22,12 +22,15 @@ public struct CSVChunk: Sendable {
 /// decompression, for `.csv.gz` and `.csv.zst`: see ``InputDecoder``).
 ///
 /// Record boundaries follow RFC 4180: a newline ends a record only when the number of quote
-/// characters since the record began is even. Memory is bounded by the chunk size (plus the
-/// longest record, when a single record is longer than a chunk).
+/// characters since the record began is even. Memory is bounded by the chunk size plus
+/// `maxRecordBytes`: a record longer than that fails the file (rule `record-too-long`, naming
+/// the line where it starts) as soon as the reader holds that much of it, so a file with no
+/// line ends (a binary dropped as CSV, a quote never closed) cannot make it read everything.
 final class CSVChunkReader: ChunkSource {
     let path: String
     private let input: InputDecoder
     private let chunkSize: Int
+    private let maxRecordBytes: Int
     private var pending: [UInt8] = []
     private var atEnd = false
     private var nextIndex = 0
@@ -41,17 +44,24 @@ final class CSVChunkReader: ChunkSource {
     /// How the file is encoded, once the first chunk was read.
     var encoding: InputEncoding? { input.encoding }
 
-    init(path: String, chunkSize: Int = 4 << 20, hashing: Bool = true) throws(FileError) {
+    init(
+        path: String, chunkSize: Int = 4 << 20, hashing: Bool = true,
+        maxRecordBytes: Int = PredictionOptions.defaultMaxRecordBytes
+    ) throws(FileError) {
         self.path = path
         self.input = try InputDecoder(path: path, hashing: hashing)
         self.chunkSize = max(chunkSize, 64)
+        self.maxRecordBytes = max(maxRecordBytes, 1)
     }
 
     /// The next chunk, or nil at the end of the file.
-    func next() throws(FileError) -> CSVChunk? {
+    /// - Throws: ``PredictionError`` for a read or decompression failure, or a record longer than
+    ///   `maxRecordBytes` (a validation issue on the line where the record starts).
+    func next() throws(PredictionError) -> CSVChunk? {
         while true {
             if !atEnd {
-                let got = try input.read(into: &pending, count: chunkSize)
+                let got: Int
+                do { got = try input.read(into: &pending, count: chunkSize) } catch { throw PredictionError(error) }
                 if got == 0 { atEnd = true }
                 if !checkedBOM, pending.count >= 3 || atEnd {
                     checkedBOM = true
@@ -73,7 +83,13 @@ final class CSVChunkReader: ChunkSource {
             } else if let boundary = Self.lastRecordBoundary(in: pending, quotes: quotes) {
                 cut = boundary + 1
             } else {
-                continue  // one record longer than what we hold: read more
+                // One record longer than what we hold: read more, up to the limit.
+                if pending.count > maxRecordBytes { throw recordTooLong(line: nextLine) }
+                continue
+            }
+            // Records shorter than a chunk need no look; only a chunk longer than the limit can hold one.
+            if cut > maxRecordBytes, let line = Self.lineOfRecordLonger(than: maxRecordBytes, in: pending[..<cut]) {
+                throw recordTooLong(line: nextLine + line)
             }
             // Hand over the buffer itself; only the partial record after the cut is copied.
             var bytes: [UInt8] = []
@@ -92,8 +108,44 @@ final class CSVChunkReader: ChunkSource {
         }
     }
 
-    func nextChunk() throws(FileError) -> InputChunk? {
+    func nextChunk() throws(PredictionError) -> InputChunk? {
         try next().map { .text($0, start: 0, line: $0.firstLine) }
+    }
+
+    private func recordTooLong(line: Int) -> PredictionError {
+        PredictionError(
+            ValidationIssue(
+                file: path, line: line, rule: .recordTooLong,
+                message:
+                    "the record starting on this line is longer than \(maxRecordBytes) bytes (the limit); is this a CSV file? "
+                    + "A quote that is never closed makes the rest of the file one record. Raise limits.max_record_bytes "
+                    + "(--max-record-bytes) if records this long are expected"))
+    }
+
+    /// The 0-based line, counted from the start of `bytes`, where the first record longer than
+    /// `limit` bytes (its newline not counted) starts; nil when every record fits. `bytes` starts
+    /// at a record boundary. Byte by byte, so it runs only over chunks longer than the limit.
+    static func lineOfRecordLonger(than limit: Int, in bytes: ArraySlice<UInt8>) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer -> Int? in
+            var recordStart = 0
+            var recordLine = 0
+            var line = 0
+            var inQuotes = false
+            for position in 0..<buffer.count {
+                let byte = buffer[position]
+                if byte == UInt8(ascii: "\"") {
+                    inQuotes.toggle()
+                } else if byte == UInt8(ascii: "\n") {
+                    line += 1
+                    if !inQuotes {
+                        if position - recordStart > limit { return recordLine }
+                        recordStart = position + 1
+                        recordLine = line
+                    }
+                }
+            }
+            return buffer.count - recordStart > limit ? recordLine : nil
+        }
     }
 
     /// SHA-256 of every byte received (byte-order mark included, before decompression), nil when

@@ -173,6 +173,20 @@ enum CSVRecordScanner {
     }
 
     /// The value of a field as text: quotes removed and doubled quotes undoubled.
+    /// A field's bytes with its quotes undone (`""` → `"`), as ``text(of:in:)`` decodes them.
+    static func bytes(of field: FieldSpan, in bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let raw = UnsafeBufferPointer(rebasing: bytes[field.start..<field.end])
+        guard field.hasDoubledQuotes && !field.isMalformed else { return Array(raw) }
+        var unescaped: [UInt8] = []
+        unescaped.reserveCapacity(raw.count)
+        var i = 0
+        while i < raw.count {
+            unescaped.append(raw[i])
+            i += raw[i] == quote ? 2 : 1
+        }
+        return unescaped
+    }
+
     static func text(of field: FieldSpan, in bytes: UnsafeBufferPointer<UInt8>) -> String {
         let raw = UnsafeBufferPointer(rebasing: bytes[field.start..<field.end])
         guard field.hasDoubledQuotes && !field.isMalformed else {

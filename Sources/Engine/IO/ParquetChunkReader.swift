@@ -102,7 +102,7 @@ final class ParquetChunkReader: ChunkSource {
         self.sliceRows = max(sliceRows, 1)
     }
 
-    func nextChunk() throws(FileError) -> InputChunk? {
+    func nextChunk() throws(PredictionError) -> InputChunk? {
         while rowGroup < 0 || position >= file.rowGroups[rowGroup].rowCount {
             decoded = []
             if let released = originals?.released {
@@ -114,7 +114,7 @@ final class ParquetChunkReader: ChunkSource {
             }
             rowGroup += 1
             guard rowGroup < file.rowGroups.count else { return nil }
-            decoded = try decode(rowGroup: rowGroup)
+            do { decoded = try decode(rowGroup: rowGroup) } catch { throw PredictionError(error) }
             originals = OriginalColumns(file: file, rowGroup: rowGroup, narrowed: modelOnly)
             position = 0
         }

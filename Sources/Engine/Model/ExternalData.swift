@@ -40,8 +40,12 @@ struct ExternalDataReader: Sendable {
     ///   - location: the `location` entry, relative to the model's folder.
     ///   - offset: the `offset` entry, 0 when absent.
     ///   - length: the `length` entry; when absent, everything from `offset` to the end of the file.
+    ///   - expectedLength: the bytes the tensor's shape and type need; anything else is refused
+    ///     before a byte is allocated.
     ///   - tensorName: the initializer's name, for messages.
-    func read(location: String, offset: Int, length: Int?, tensorName: String) throws(ModelError) -> [UInt8] {
+    func read(
+        location: String, offset: Int, length: Int?, expectedLength: Int, tensorName: String
+    ) throws(ModelError) -> [UInt8] {
         let path = try checkedPath(location: location, tensorName: tensorName)
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
@@ -57,9 +61,18 @@ struct ExternalDataReader: Sendable {
             throw failure("tensor '\(tensorName)' has offset \(offset) but '\(location)' holds only \(fileSize) bytes")
         }
         let byteCount = length ?? (fileSize - offset)
-        guard byteCount >= 0, offset + byteCount <= fileSize else {
+        // Compared without adding, so a length near Int.max cannot overflow.
+        guard byteCount >= 0, byteCount <= fileSize - offset else {
             throw failure(
-                "tensor '\(tensorName)' needs bytes \(offset)..<\(offset + byteCount) of '\(location)', which holds only \(fileSize) bytes"
+                "tensor '\(tensorName)' needs \(byteCount) bytes from offset \(offset) of '\(location)', which holds only \(fileSize) bytes"
+            )
+        }
+        guard byteCount == expectedLength else {
+            // The file is there and readable; it is the model that disagrees with itself.
+            throw ModelError(
+                code: .invalidGraph,
+                message:
+                    "\(modelPath): tensor '\(tensorName)' has \(byteCount) bytes of external data in '\(location)' but its shape and type need \(expectedLength); re-export the model"
             )
         }
         var bytes = [UInt8](repeating: 0, count: byteCount)

@@ -19,7 +19,12 @@ struct TensorDecoder: Sendable {
         }
         let raw: [UInt8]?
         if proto.dataLocation == .external {
-            raw = try externalBytes(proto)
+            // Sized from the shape before anything is read, so a tiny shape cannot pull in a huge file.
+            guard let width = Self.byteWidth(of: dataType) else {
+                throw invalid(
+                    proto, "has data type \(dataType), which this engine does not support (float, double, float16 and integer types are)")
+            }
+            raw = try externalBytes(proto, expected: count * width, shape: shape)
         } else if proto.hasRawData {
             raw = [UInt8](proto.rawData)
         } else {
@@ -93,7 +98,18 @@ struct TensorDecoder: Sendable {
         return field.map(convert)
     }
 
-    private func externalBytes(_ proto: Onnx_TensorProto) throws(ModelError) -> [UInt8] {
+    /// Bytes per element of the data types this engine decodes; nil for the others.
+    static func byteWidth(of dataType: Onnx_TensorProto.DataType) -> Int? {
+        switch dataType {
+        case .float, .int32, .uint32: 4
+        case .double, .int64, .uint64: 8
+        case .float16, .int16, .uint16: 2
+        case .int8, .uint8, .bool: 1
+        default: nil
+        }
+    }
+
+    private func externalBytes(_ proto: Onnx_TensorProto, expected: Int, shape: [Int]) throws(ModelError) -> [UInt8] {
         var location = ""
         var offset = 0
         var length: Int?
@@ -119,7 +135,11 @@ struct TensorDecoder: Sendable {
                 continue
             }
         }
-        return try externalData.read(location: location, offset: offset, length: length, tensorName: proto.name)
+        if let length, length != expected {
+            throw invalid(proto, "has external data of \(length) bytes but its shape \(shape.shapeText) needs \(expected)")
+        }
+        return try externalData.read(
+            location: location, offset: offset, length: length, expectedLength: expected, tensorName: proto.name)
     }
 
     private func invalid(_ proto: Onnx_TensorProto, _ detail: String) -> ModelError {

@@ -221,23 +221,42 @@ public final class BatchPredictor: Sendable {
         let encoding: InputEncoding
         do { encoding = try InputEncoding.of(path: input) } catch { throw PredictionError(error) }
         if encoding == .parquet {
-            do { return .parquet(try ParquetFile(path: input)) } catch { throw PredictionError(ParquetChunkReader.fileError(error)) }
+            let file: ParquetFile
+            do { file = try ParquetFile(path: input) } catch { throw PredictionError(ParquetChunkReader.fileError(error)) }
+            guard file.columns.count <= options.maxColumns else {
+                throw PredictionError(Self.tooManyColumns(input, count: file.columns.count, limit: options.maxColumns))
+            }
+            return .parquet(file)
         }
         let reader: CSVChunkReader
         let first: CSVChunk?
         do {
-            reader = try CSVChunkReader(path: input, chunkSize: options.chunkBytes, hashing: hashing)
-            first = try reader.next()
+            reader = try CSVChunkReader(
+                path: input, chunkSize: options.chunkBytes, hashing: hashing, maxRecordBytes: options.maxRecordBytes)
         } catch {
             throw PredictionError(error)
         }
+        first = try reader.next()
         guard let first else {
             throw PredictionError(
                 ValidationIssue(file: input, line: 1, rule: .emptyFile, message: "the file is empty; expected a header line"))
         }
         let header: (names: [String], dataStart: Int, dataLine: Int)
-        do { header = try PredictionRun.header(of: first, file: input) } catch { throw PredictionError(error) }
+        do {
+            header = try PredictionRun.header(of: first, file: input, maxColumns: options.maxColumns)
+        } catch {
+            throw PredictionError(error)
+        }
         return .text(reader, first: first, header: header)
+    }
+
+    /// The issue for an input with more columns than `limit`.
+    static func tooManyColumns(_ input: String, count: Int, limit: Int) -> ValidationIssue {
+        ValidationIssue(
+            file: input, line: 1, rule: .tooManyColumns,
+            message:
+                "the input has \(count) columns, more than the limit of \(limit); is this the right file? "
+                + "Raise limits.max_columns (--max-columns) if inputs this wide are expected")
     }
 
     /// Where a run over `opened` gets its chunks: the CSV reader (with the chunk that held the

@@ -31,7 +31,7 @@ public struct ColumnPlan: Sendable, Equatable {
         for (index, name) in header.enumerated() {
             if let first = positions[name] {
                 throw ValidationIssue(
-                    file: file, line: 1, column: index + 1, columnName: name, value: name, rule: .duplicateHeader,
+                    file: file, line: 1, column: index + 1, columnName: Self.shown(name), value: Self.shown(name), rule: .duplicateHeader,
                     message:
                         "header column \(index + 1) '\(Self.shown(name))' repeats column \(first + 1); every column needs a unique name"
                 )
@@ -63,15 +63,15 @@ public struct ColumnPlan: Sendable, Equatable {
         let missing = names.filter { positions[$0] == nil }
         if !missing.isEmpty {
             throw ValidationIssue(
-                file: file, line: 1, columnName: missing[0], rule: .missingColumn,
+                file: file, line: 1, columnName: Self.shown(missing[0]), rule: .missingColumn,
                 message:
                     "missing required feature column\(missing.count == 1 ? "" : "s") \(Self.shown(missing.map { "'\($0)'" }.joined(separator: ", "))) (header has: \(Self.shown(header.joined(separator: ", "))))"
             )
         }
         if let idName = names.first(where: { $0 == idColumnName }) {
             throw ValidationIssue(
-                file: file, line: 1, column: id + 1, columnName: idName, rule: .featureMismatch,
-                message: "the id column '\(idName)' is also listed as a feature; choose another --id-column or feature list"
+                file: file, line: 1, column: id + 1, columnName: Self.shown(idName), rule: .featureMismatch,
+                message: "the id column '\(Self.shown(idName))' is also listed as a feature; choose another --id-column or feature list"
             )
         }
         guard names.count == featureCount else {
@@ -104,6 +104,7 @@ public struct ColumnPlan: Sendable, Equatable {
 
 extension ColumnPlan {
     /// Header text from the input as a message may show it: control characters and bad bytes as
-    /// `\xNN`, cut after 200 bytes (a binary file's "header" can be megabytes of anything).
-    static func shown(_ text: String) -> String { String(escaping: Array(text.utf8)) }
+    /// `\xNN`, cut after 200 bytes (a binary file's "header" can be megabytes of anything). A
+    /// backslash is kept: names that were not UTF-8 are already spelt escaped (`caf\xE9`).
+    static func shown(_ text: String) -> String { String(escaping: Array(text.utf8), escapingBackslash: false) }
 }

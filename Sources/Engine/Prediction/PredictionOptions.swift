@@ -29,6 +29,16 @@ public struct PredictionOptions: Sendable {
     public var hashInput = true
     /// Bytes per chunk handed to a worker; memory is about `(2 × threads + 1) × 3 ×` this.
     public var chunkBytes = 1 << 20
+    /// The longest CSV record accepted, in bytes (its line end not counted): a longer one fails
+    /// the file naming its line, instead of the reader holding ever more of it in memory.
+    public var maxRecordBytes = PredictionOptions.defaultMaxRecordBytes
+    /// The most columns an input may have (a CSV header's fields, a Parquet file's columns).
+    public var maxColumns = PredictionOptions.defaultMaxColumns
+
+    /// ``maxRecordBytes`` when none is configured: 64 MiB.
+    public static let defaultMaxRecordBytes = 64 << 20
+    /// ``maxColumns`` when none is configured.
+    public static let defaultMaxColumns = 100_000
 
     /// Rows per model call when none is configured. With the small-GEMM kernels 256, 1024 and 4096
     /// measure the same within noise on the yardsticks' 10 → 64 → 32 → 1 MLP (docs/PERFORMANCE.md);

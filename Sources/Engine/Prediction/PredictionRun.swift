@@ -43,7 +43,7 @@ enum InputChunk: Sendable {
 /// Where a run's chunks come from, in file order: ``CSVChunkReader`` or ``ParquetChunkReader``.
 protocol ChunkSource: AnyObject {
     /// The next chunk, or nil at the end of the input.
-    func nextChunk() throws(FileError) -> InputChunk?
+    func nextChunk() throws(PredictionError) -> InputChunk?
     /// Bytes of the input read so far, as received (for progress).
     var bytesRead: Int { get }
     /// The input's size, when known.
@@ -112,21 +112,39 @@ struct PredictionRun {
     }
 
     /// Reads the header: its names, and where the data starts in the first chunk.
-    static func header(of chunk: CSVChunk, file: String) throws(ValidationIssue) -> (names: [String], dataStart: Int, dataLine: Int) {
+    ///
+    /// A name that is not UTF-8 becomes its escaped spelling (`caf\xE9`, see
+    /// `String(escaping:limit:)`), so messages, reports and the output header show its bytes
+    /// rather than U+FFFD; the header's own bytes appear in messages only escaped and cut short.
+    /// - Throws: a ``ValidationIssue`` on line 1: bad quoting, a blank name, or more than
+    ///   `maxColumns` fields (counted before any field is stored).
+    static func header(
+        of chunk: CSVChunk, file: String, maxColumns: Int = PredictionOptions.defaultMaxColumns
+    ) throws(ValidationIssue) -> (names: [String], dataStart: Int, dataLine: Int) {
         var fields: [FieldSpan] = []
         return try chunk.bytes.withUnsafeBufferPointer { bytes throws(ValidationIssue) in
+            let columns = headerFieldCount(bytes)
+            if columns > maxColumns {
+                throw BatchPredictor.tooManyColumns(file, count: columns, limit: maxColumns)
+            }
             let record = CSVRecordScanner.scan(bytes, from: 0, into: &fields)
+            func shown(_ field: FieldSpan) -> String {
+                String(escaping: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), limit: 80)
+            }
             if record.unterminatedQuote {
                 throw ValidationIssue(
-                    file: file, line: 1, column: fields.count, rule: .unterminatedQuote,
+                    file: file, line: 1, column: fields.count, value: fields.last.map(shown), rule: .unterminatedQuote,
                     message: "a quoted header field is never closed")
             }
             if let bad = fields.firstIndex(where: \.isMalformed) {
                 throw ValidationIssue(
-                    file: file, line: 1, column: bad + 1, rule: .malformedQuoting,
-                    message: "header column \(bad + 1) has a quote that is not RFC 4180")
+                    file: file, line: 1, column: bad + 1, value: shown(fields[bad]), rule: .malformedQuoting,
+                    message: "header column \(bad + 1) '\(shown(fields[bad]))' has a quote that is not RFC 4180")
             }
-            let names = fields.map { CSVRecordScanner.text(of: $0, in: bytes) }
+            let names = fields.map { field -> String in
+                let raw = CSVRecordScanner.bytes(of: field, in: bytes)
+                return String(validating: raw, as: UTF8.self) ?? String(escaping: raw, limit: raw.count)
+            }
             if let blank = names.firstIndex(where: { $0.trimmingSpaces().isEmpty }) {
                 throw ValidationIssue(
                     file: file, line: 1, column: blank + 1, rule: .missingColumn,
@@ -134,6 +152,24 @@ struct PredictionRun {
             }
             return (names, record.next, 1 + record.newlines)
         }
+    }
+
+    /// Fields in the first record of `bytes`: one more than its commas outside quotes.
+    private static func headerFieldCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 1
+        var inQuotes = false
+        for byte in bytes {
+            if byte == UInt8(ascii: "\"") {
+                inQuotes.toggle()
+            } else if !inQuotes {
+                if byte == UInt8(ascii: ",") {
+                    count += 1
+                } else if byte == UInt8(ascii: "\n") {
+                    break
+                }
+            }
+        }
+        return count
     }
 
     /// Runs over the input; `onChunk` receives each chunk's result in file order, on the calling
@@ -151,7 +187,7 @@ struct PredictionRun {
         if threads <= 1 {
             var pending = first
             var totals = try mergeInOrder(
-                next: { () throws(FileError) -> ChunkResult? in
+                next: { () throws(PredictionError) -> ChunkResult? in
                     var chunk = pending
                     pending = nil
                     if chunk == nil { chunk = try source.nextChunk() }
@@ -177,7 +213,7 @@ struct PredictionRun {
         }
         var index = 0
         var totals = try mergeInOrder(
-            next: { () throws(FileError) -> ChunkResult? in
+            next: { () throws(PredictionError) -> ChunkResult? in
                 defer { index += 1 }
                 return try pipeline.result(index)
             },
@@ -189,7 +225,7 @@ struct PredictionRun {
     /// Merges chunk results in file order until `next` runs out (or `onChunk` says stop):
     /// totals, duplicate ids, progress, cancellation.
     private func mergeInOrder(
-        next: () throws(FileError) -> ChunkResult?,
+        next: () throws(PredictionError) -> ChunkResult?,
         merged: () -> Void,
         bytesRead: () -> Int,
         fileSize: Int?,
@@ -202,7 +238,7 @@ struct PredictionRun {
         while true {
             if shouldStop?() == true { throw PredictionError(.cancelled, "\(input): stopped before the end (shutting down)") }
             let result: ChunkResult?
-            do { result = try next() } catch { throw PredictionError(error) }
+            result = try next()
             guard let result else { break }
             if let modelError = result.modelError { throw modelError }
             totals.add(result)
@@ -211,7 +247,7 @@ struct PredictionRun {
                 if totals.duplicateSample.count < 20 {
                     totals.duplicateSample.append(
                         ValidationIssue(
-                            file: input, line: line, column: plan.idColumn + 1, columnName: plan.header[plan.idColumn],
+                            file: input, line: line, column: plan.idColumn + 1, columnName: ColumnPlan.shown(plan.header[plan.idColumn]),
                             rule: .duplicateID, message: "id repeats an earlier row's id (the row is still predicted)"))
                 }
             }
@@ -236,7 +272,7 @@ final class ChunkPipeline: Sendable {
         var queued: [InputChunk] = []
         /// How many chunks the file had, once the reader reached its end.
         var chunkCount: Int?
-        var readError: FileError?
+        var readError: PredictionError?
         var finished: [Int: ChunkResult] = [:]
         var cancelled = false
         var bytesRead = 0
@@ -285,8 +321,8 @@ final class ChunkPipeline: Sendable {
                 task = first
                 pending = nil
             } else {
-                let next: Result<InputChunk?, FileError> = source.withLock { source in
-                    do throws(FileError) {
+                let next: Result<InputChunk?, PredictionError> = source.withLock { source in
+                    do throws(PredictionError) {
                         return .success(try source.nextChunk())
                     } catch {
                         return .failure(error)
@@ -326,9 +362,9 @@ final class ChunkPipeline: Sendable {
     }
 
     /// Waits for chunk `index`; nil once every chunk has been handed out.
-    func result(_ index: Int) throws(FileError) -> ChunkResult? {
+    func result(_ index: Int) throws(PredictionError) -> ChunkResult? {
         while true {
-            let outcome: Result<ChunkResult?, FileError>? = shared.withLock { state in
+            let outcome: Result<ChunkResult?, PredictionError>? = shared.withLock { state in
                 if let result = state.finished.removeValue(forKey: index) { return .success(result) }
                 if let count = state.chunkCount, index >= count {
                     if let error = state.readError { return .failure(error) }

@@ -9,12 +9,8 @@ public enum PredictionsFileSummary {
     public static func report(path: String) throws(PredictionError) -> PredictionReport {
         let reader: CSVChunkReader
         let first: CSVChunk?
-        do {
-            reader = try CSVChunkReader(path: path)
-            first = try reader.next()
-        } catch {
-            throw PredictionError(error)
-        }
+        do { reader = try CSVChunkReader(path: path) } catch { throw PredictionError(error) }
+        first = try reader.next()
         guard let first else {
             throw PredictionError(ValidationIssue(file: path, line: 1, rule: .emptyFile, message: "the file is empty"))
         }
@@ -77,7 +73,7 @@ public enum PredictionsFileSummary {
                 return nil
             }
             if let failure { throw PredictionError(failure) }
-            do { chunk = try reader.next() } catch { throw PredictionError(error) }
+            chunk = try reader.next()
             start = 0
             if let next = chunk { line = next.firstLine }
         }

@@ -29,6 +29,10 @@ public struct ValidationIssue: Error, CustomStringConvertible, Sendable, Equatab
         public static let emptyID = Rule("empty-id")
         /// An id value was seen before in the same file (a warning, never a rejection).
         public static let duplicateID = Rule("duplicate-id")
+        /// A record is longer than the configured limit (`limits.max_record_bytes`, `--max-record-bytes`).
+        public static let recordTooLong = Rule("record-too-long")
+        /// The input has more columns than the configured limit (`limits.max_columns`, `--max-columns`).
+        public static let tooManyColumns = Rule("too-many-columns")
         /// Quotes in a field do not follow RFC 4180.
         public static let malformedQuoting = Rule("malformed-quoting")
         /// A quoted field is never closed.

@@ -78,6 +78,17 @@ struct InputSettings: ParsableArguments {
     @Option(name: .long, help: "Worker threads (0: one per core).")
     var threads = 0
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The longest CSV record accepted: bytes, or with KiB, MiB or GiB (from 1KiB to 1GiB).",
+            discussion: "A longer record (a binary file, a quote never closed) fails the file naming its line.",
+            valueName: "size"))
+    var maxRecordBytes = ByteSize.text(PredictionOptions.defaultMaxRecordBytes)
+
+    @Option(name: .long, help: "The most columns an input may have (a CSV header's fields, a Parquet file's columns).")
+    var maxColumns = PredictionOptions.defaultMaxColumns
+
     /// These settings as engine options (the rest at their defaults).
     func options() throws(CLIFailure) -> PredictionOptions {
         var options = PredictionOptions()
@@ -91,6 +102,15 @@ struct InputSettings: ParsableArguments {
             options.features = names
         }
         options.threads = threads
+        guard let recordBytes = ByteSize.parse(maxRecordBytes), (1 << 10...1 << 30).contains(recordBytes) else {
+            throw .usage(
+                "--max-record-bytes must be a size from 1KiB to 1GiB (bytes, or with KiB, MiB, GiB: 64MiB), not '\(maxRecordBytes)'")
+        }
+        options.maxRecordBytes = recordBytes
+        guard (1...10_000_000).contains(maxColumns) else {
+            throw .usage("--max-columns must be from 1 to 10000000, not \(maxColumns)")
+        }
+        options.maxColumns = maxColumns
         return options
     }
 }

@@ -28,7 +28,8 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 ///
 /// Every key has a default; unknown keys and bad values are errors naming the key, value and line.
 public enum ConfigLoader {
-    static let topKeys = ["state_dir", "stop_timeout", "pipelines"]
+    static let topKeys = ["state_dir", "stop_timeout", "limits", "pipelines"]
+    static let limitKeys = ["max_record_bytes", "max_columns"]
     static let pipelineKeys = [
         "spool", "archive", "model", "threshold", "id_column", "include_features", "features", "batch_size",
         "threads", "schedule", "settle", "rescan", "validation", "retries", "sla", "duplicates", "compression",
@@ -59,6 +60,7 @@ public enum ConfigLoader {
         try reader.rejectUnknown(top, allowed: topKeys, context: "top level")
         if let node = top.value("state_dir") { config.stateDirectory = try reader.path(node, key: "state_dir") }
         if let node = top.value("stop_timeout") { config.stopTimeout = try reader.span(node, key: "stop_timeout") }
+        if let node = top.value("limits") { config.limits = try limits(node, reader: reader) }
         if let node = top.value("pipelines") {
             let pipelines = try reader.mapping(node, key: "pipelines")
             guard !pipelines.isEmpty else {
@@ -81,8 +83,23 @@ public enum ConfigLoader {
                 config.pipelines.append(try pipeline(name: name, node: value, reader: reader))
             }
         }
+        for index in config.pipelines.indices { config.pipelines[index].limits = config.limits }
         try checkDistinctFolders(config, file: file)
         return config
+    }
+
+    private static func limits(_ node: Node, reader: NodeReader) throws(ConfigError) -> InputLimits {
+        var limits = InputLimits()
+        let map = try reader.mapping(node, key: "limits")
+        try reader.rejectUnknown(map, allowed: limitKeys, context: "limits")
+        if let n = map.value("max_record_bytes") {
+            // At least 1 KiB: a header line must fit. At most 1 GiB: one record is held in memory whole.
+            limits.maxRecordBytes = try reader.byteSize(n, key: "limits.max_record_bytes", in: 1 << 10...1 << 30)
+        }
+        if let n = map.value("max_columns") {
+            limits.maxColumns = try reader.integer(n, key: "limits.max_columns", in: 1...10_000_000)
+        }
+        return limits
     }
 
     private static func pipeline(name: String, node: Node, reader: NodeReader) throws(ConfigError) -> PipelineConfig {
@@ -250,6 +267,17 @@ private struct NodeReader {
             throw fail(node, key, "'\(value)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
+    }
+
+    func byteSize(_ node: Node, key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let value = try scalar(node, key: key)
+        guard let bytes = ByteSize.parse(value), range.contains(bytes) else {
+            throw fail(
+                node, key,
+                "'\(value)' is not a size from \(ByteSize.text(range.lowerBound)) to \(ByteSize.text(range.upperBound)) (bytes, or with KiB, MiB, GiB: 64MiB)"
+            )
+        }
+        return bytes
     }
 
     func bool(_ node: Node, key: String) throws(ConfigError) -> Bool {

@@ -11,10 +11,22 @@ public struct DaemonConfig: Sendable, Equatable {
     /// On SIGTERM, how long running jobs may take to finish before they are abandoned (their
     /// files stay in processing/ and are redone on start). Keep it below the unit's TimeoutStopSec.
     public var stopTimeout = Duration.seconds(30)
+    /// `limits:`, applied to every pipeline's jobs.
+    public var limits = InputLimits()
     /// Pipelines in file order.
     public var pipelines: [PipelineConfig] = [PipelineConfig(name: "default")]
 
     public func pipeline(named name: String) -> PipelineConfig? { pipelines.first { $0.name == name } }
+}
+
+/// Resource limits on untrusted input (`limits:` at the top level of the YAML).
+public struct InputLimits: Sendable, Equatable {
+    /// The longest CSV record accepted, in bytes; a longer one fails the file naming its line.
+    public var maxRecordBytes = PredictionOptions.defaultMaxRecordBytes
+    /// The most columns an input may have (a CSV header, a Parquet file).
+    public var maxColumns = PredictionOptions.defaultMaxColumns
+
+    public init() {}
 }
 
 /// One spool → model → archive pipeline.
@@ -48,6 +60,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public var compression = Compression.zstd
     public var retentionDays = 90
     public var maxParallelJobs = 1
+    /// The top level's `limits:`, copied into each pipeline by ``ConfigLoader`` so that its jobs'
+    /// ``predictionOptions`` carry them.
+    public var limits = InputLimits()
 
     /// A pipeline with every default, its folders named after it.
     public init(name: String) {
@@ -73,6 +88,8 @@ public struct PipelineConfig: Sendable, Equatable {
         }
         options.batchSize = batchSize
         options.threads = threads
+        options.maxRecordBytes = limits.maxRecordBytes
+        options.maxColumns = limits.maxColumns
         options.hashInput = false  // the job executor hashes the file first (it names the job) and fills it in
         return options
     }

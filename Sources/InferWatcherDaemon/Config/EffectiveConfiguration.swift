@@ -1,4 +1,5 @@
 import Archive
+import Engine
 public import OrderedJSON
 
 extension DaemonConfig {
@@ -9,6 +10,13 @@ extension DaemonConfig {
         .object([
             ("state_dir", .string(stateDirectory)),
             ("stop_timeout", .string(TimeSpan.exact(stopTimeout))),
+            (
+                "limits",
+                .object([
+                    ("max_record_bytes", .string(ByteSize.text(limits.maxRecordBytes))),
+                    ("max_columns", .int(limits.maxColumns)),
+                ])
+            ),
             ("pipelines", .object(pipelines.map { ($0.name, $0.effectiveSettings) })),
         ])
     }

@@ -1,4 +1,5 @@
 import Archive
+import Engine
 import Testing
 
 @testable import InferWatcherDaemon
@@ -30,6 +31,49 @@ struct ConfigLoaderTests {
         #expect(pipeline.compression == .zstd)
         #expect(pipeline.retentionDays == 90)
         #expect(pipeline.maxParallelJobs == 1)
+        #expect(config.limits.maxRecordBytes == 64 << 20)
+        #expect(config.limits.maxColumns == 100_000)
+    }
+
+    @Test("limits: sizes in bytes or with KiB/MiB/GiB, applied to every pipeline's engine options")
+    func limits() throws {
+        let yaml = """
+            limits:
+              max_record_bytes: 8MiB
+              max_columns: 500
+            pipelines:
+              a: {}
+              b: {}
+            """
+        let config = try ConfigLoader.parse(yaml, file: "c.yaml")
+        #expect(config.limits.maxRecordBytes == 8 << 20)
+        #expect(config.limits.maxColumns == 500)
+        for pipeline in config.pipelines {
+            #expect(pipeline.predictionOptions.maxRecordBytes == 8 << 20)
+            #expect(pipeline.predictionOptions.maxColumns == 500)
+        }
+        for (text, bytes) in [("65536", 65536), ("1KiB", 1024), ("512KiB", 512 << 10), ("1GiB", 1 << 30)] {
+            let parsed = try ConfigLoader.parse("limits:\n  max_record_bytes: \(text)\n", file: "c.yaml")
+            #expect(parsed.limits.maxRecordBytes == bytes, "\(text)")
+        }
+    }
+
+    @Test(
+        "bad limits name the key, the value and the line",
+        arguments: [
+            ("limits:\n  max_record_bytes: 64MB\n", "limits.max_record_bytes", "'64MB' is not a size from 1KiB to 1GiB"),
+            ("limits:\n  max_record_bytes: 2GiB\n", "limits.max_record_bytes", "'2GiB' is not a size"),
+            ("limits:\n  max_record_bytes: 100\n", "limits.max_record_bytes", "'100' is not a size"),
+            ("limits:\n  max_columns: 0\n", "limits.max_columns", "'0' is not a whole number from 1 to 10000000"),
+            ("limits:\n  max_colums: 5\n", "max_colums", "max_colums"),
+        ])
+    func badLimits(yaml: String, key: String, message: String) throws {
+        var thrown: ConfigError?
+        do { _ = try ConfigLoader.parse(yaml, file: "c.yaml") } catch { thrown = error }
+        let error = try #require(thrown)
+        #expect(error.line == 2, "\(error)")
+        #expect(error.description.contains(key), "\(error)")
+        #expect(error.description.contains(message), "\(error)")
     }
 
     @Test("several named pipelines with their own settings")
