@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: the speed benchmarks (never timed tests). Builds the release binary, generates the
 # inputs, measures the I/O floor, `inferwatcher predict` (1M and 10M rows, 1 and 2 threads, the
-# largest also with --report, and 10k rows start to exit), the daemon's drop-to-archive latency
-# and, where Python can be set up, the best Python stack of ../shared/bench on the same data,
-# model and machine. Writes the results into docs/PERFORMANCE.md between the "bench:begin" and
+# largest also with --report, and 10k rows start to exit), the largest input again as Parquet and
+# as .csv.zst (scores only, against our CSV path; Parquet echoed too), the daemon's drop-to-archive
+# latency and, where Python can be set up, the best Python stack of ../shared/bench on the same
+# data, model and machine (on Parquet and .csv.zst through scripts/bench/python_file_pipeline.py). Writes the results into docs/PERFORMANCE.md between the "bench:begin" and
 # "bench:end" markers.
 #
 #   make bench                         # everything (first run: builds, generates data, makes a venv)
@@ -86,6 +87,27 @@ if [ "${BASELINES:-1}" != 0 ] && [ -f "$shared/best_python_pipeline.py" ]; then
     [ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q numpy polars pyarrow onnxruntime; } >&2
     if "$venv/bin/python" -c 'import polars, onnxruntime' 2>/dev/null; then python=$venv/bin/python; fi
 fi
+# Inputs as they really arrive: the largest input again as Parquet (pyarrow's defaults, zstd) and as
+# .csv.zst (zstd's default level), the same rows; Parquet needs pyarrow (the baselines' venv).
+parquet=$work/data/input_$largest.parquet
+zst=$work/data/input_$largest.csv.zst
+if [ ! -f "$parquet" ] && [ -n "$python" ]; then
+    "$python" -c 'import sys, pyarrow.csv as c, pyarrow.parquet as p; p.write_table(c.read_csv(sys.argv[1]), sys.argv[2], compression="zstd")' \
+        "$work/data/input_$largest.csv" "$parquet.tmp" && mv "$parquet.tmp" "$parquet"
+fi
+[ -f "$zst" ] || { zstd -q -T0 -f "$work/data/input_$largest.csv" -o "$zst.tmp" && mv "$zst.tmp" "$zst"; }
+# scores: the model's columns only (no --include-features), what the Parquet goal is measured on.
+scores() {  # scores NAME INPUT [ARGS...]
+    local name=$1 input=$2; shift 2
+    once "$name" "$largest" 2 "$work/out/iw_scores.csv" "$bin" predict --input "$input" --output "$work/out/iw_scores.csv" \
+        --model "$model" --id-column user_id --threads 2 --quiet "$@"
+}
+python_file() {  # python_file NAME INPUT [ARGS...]: the best Python stack on Parquet or .csv.zst
+    local name=$1 input=$2; shift 2
+    once "$name" "$largest" 2 "$work/out/py_file.csv" "$python" scripts/bench/python_file_pipeline.py "$shared" \
+        --input "$input" --output "$work/out/py_file.csv" --model "$model" "$@"
+}
+
 # The I/O floor writes a file of our output's size.
 "$bin" predict --input "$work/data/input_$largest.csv" --output "$work/out/reference.csv" --model "$model" \
     --id-column user_id --include-features --quiet
@@ -110,6 +132,19 @@ for round in $(seq 1 "$runs"); do
     once write_output "$largest" 1 "$work/out/floor.csv" dd if="$work/out/reference.csv" of="$work/out/floor.csv" bs=1M status=none
     # Small files: start to exit.
     predict 10k 2
+    # Parquet and .csv.zst against our CSV path, scores only, side by side; Parquet echoed too.
+    scores inferwatcher_scores "$work/data/input_$largest.csv"
+    [ ! -f "$parquet" ] || scores inferwatcher_parquet "$parquet"
+    [ ! -f "$parquet" ] || scores inferwatcher_parquet_echo "$parquet" --include-features
+    scores inferwatcher_zst "$zst"
+    if [ -n "$python" ]; then
+        once best_python_scores "$largest" 2 "$work/out/py_file.csv" "$python" "$shared/best_python_pipeline.py" \
+            --input "$work/data/input_$largest.csv" --output "$work/out/py_file.csv" --model "$model" --no-include-features
+        python_file python_parquet "$parquet" --no-include-features
+        python_file python_parquet_chunked_1M "$parquet" --no-include-features --chunksize 1000000
+        python_file python_parquet_echo "$parquet"
+        python_file python_zst "$zst" --no-include-features
+    fi
     if [ -n "$python" ]; then
         for s in $sizes; do
             once best_python "$s" 2 "$work/out/py_$s.csv" "$python" "$shared/best_python_pipeline.py" \
@@ -140,6 +175,14 @@ if [ -n "$before" ]; then
     echo "daemon (before): $latency_before" >&2
 fi
 
+# One row group of the Parquet input as the engine holds it: the id (8 bytes a row) and each
+# feature as a 32-bit float, for the largest row group's rows.
+row_group_mb=""
+if [ -f "$parquet" ] && [ -n "$python" ]; then
+    row_group_mb=$("$python" -c 'import sys, pyarrow.parquet as p; m = p.ParquetFile(sys.argv[1]).metadata
+print(round(max(m.row_group(i).num_rows for i in range(m.num_row_groups)) * (8 + 4 * (m.num_columns - 1)) / 1e6, 1))' "$parquet")
+fi
+
 baseline=""
 if [ -n "$python" ]; then
     first=$(echo $sizes | awk '{print $1}')  # both outputs are there from the last round
@@ -150,5 +193,6 @@ python3 scripts/bench/write_report.py "$results" docs/PERFORMANCE.md \
     --machine "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)" \
     --engine "inferwatcher $("$bin" --version), $("$bin" model inspect "$model" | sed -n 's/^matrix kernels: //p')" \
     --input "$work/data" --model "$model" --daemon "$latency" --daemon-before "$latency_before" --compare "$baseline" \
+    --row-group-mb "$row_group_mb" \
     --command "make bench (RUNS=$runs SIZES=\"$sizes\" BASELINES=${BASELINES:-1}${before:+ BEFORE_BIN=$(basename "$(dirname "$before")")/…})"
 echo "wrote docs/PERFORMANCE.md" >&2

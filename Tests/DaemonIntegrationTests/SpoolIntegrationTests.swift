@@ -35,24 +35,27 @@ struct SpoolIntegrationTests {
         #expect(daemon.log.contains("job succeeded"))
     }
 
-    @Test(".csv.gz and .csv.zst drops are archived as received; a truncated one is quarantined with the byte offset")
+    @Test(".csv.gz, .csv.zst and .parquet drops are archived as received; truncated ones are quarantined with the reason")
     func compressedDrops() throws {
         let daemon = try DaemonHarness()
         try daemon.configure()
         try daemon.start()
         let plain = daemon.root + "/plain.csv"
         try sampleCSV(rows: 2000).write(toFile: plain, atomically: false, encoding: .utf8)
+        // A Parquet file of the sample features (written by pyarrow: Tests/EngineTests/Fixtures).
+        let parquet = Repository.root + "/Tests/EngineTests/Fixtures/parquet/dictionary-v1-zstd.parquet"
         for (name, command) in [
             ("gz_input.csv.gz", "gzip -c"), ("zst_input.csv.zst", "zstd -q -c"), ("cut.csv.gz", "gzip -c | head -c 3000"),
+            ("pq_input.parquet", "cat \(parquet)"), ("cut.parquet", "(head -c 5000 \(parquet); tail -c 100 \(parquet))"),
         ] {
             let staging = daemon.root + "/" + name
             #expect(system("(\(command)) < \(plain) > \(staging)") == 0)
             try FileManager.default.moveItem(atPath: staging, toPath: daemon.incoming + "/" + name)
         }
-        waitUntil(30, "two jobs archived and one quarantined") {
-            daemon.archivedJobs().count == 2 && daemon.files(in: daemon.failed).count == 3
+        waitUntil(30, "three jobs archived and two quarantined") {
+            daemon.archivedJobs().count == 3 && daemon.files(in: daemon.failed).count == 6
         }
-        for (stem, stored) in [("gz_input", "input.csv.gz"), ("zst_input", "input.csv.zst")] {
+        for (stem, stored) in [("gz_input", "input.csv.gz"), ("zst_input", "input.csv.zst"), ("pq_input", "input.parquet")] {
             let folder = try #require(daemon.archivedJobs().first { $0.contains("/\(stem)-") })
             #expect(daemon.files(in: folder) == [stored, "manifest.json", "predictions.csv", "report.json", "report.txt"].sorted())
             let predictions = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8)
@@ -60,6 +63,8 @@ struct SpoolIntegrationTests {
             let report = try String(contentsOfFile: folder + "/report.txt", encoding: .utf8)
             #expect(report.contains("Total Predictions: 2,000"))
         }
+        let parquetReason = try String(contentsOfFile: daemon.failed + "/cut.parquet.error.txt", encoding: .utf8)
+        #expect(parquetReason.contains("cut.parquet"), "\(parquetReason)")
         let reason = try String(contentsOfFile: daemon.failed + "/cut.csv.gz.error.txt", encoding: .utf8)
         #expect(reason.contains("the gzip member is cut short: the input ends at byte 3000"), "\(reason)")
         // A corrupt stream is not retried: one attempt, then quarantine.

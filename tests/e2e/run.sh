@@ -377,6 +377,26 @@ rm -rf "$ARTIFACTS"                  # never mistake an old run's journal for th
 t0=$(date +%s%N)
 sbx up || { echo "FAIL  sandbox up"; FAILED=$((FAILED + 1)); exit 1; }
 echo "--- setup"
+check_k() { # .csv.gz, .csv.zst and .parquet drops are archived, their input stored as received
+	local stem dir stored
+	require_running
+	sb sh -c 'inferwatcher sample-data --rows 500 --seed 3 --output /var/tmp/k.csv >/dev/null &&
+		gzip -c /var/tmp/k.csv >/var/tmp/k.csv.gz && zstd -q -c /var/tmp/k.csv >/var/tmp/k.csv.zst' || why "could not make the inputs"
+	sbx cp "$REPO/Tests/EngineTests/Fixtures/parquet/dictionary-v1-zstd.parquet" /var/tmp/k.parquet
+	drop /var/tmp/k.csv.gz gz_batch.csv.gz
+	drop /var/tmp/k.csv.zst zst_batch.csv.zst
+	drop /var/tmp/k.parquet parquet_batch.parquet
+	for stem in gz_batch:input.csv.gz:k.csv.gz zst_batch:input.csv.zst:k.csv.zst parquet_batch:input.parquet:k.parquet; do
+		stored=${stem#*:}
+		wait_until 30 archived_once "${stem%%:*}" || why "${stem%%:*} not archived in 30 s"
+		dir=$(archived "${stem%%:*}")
+		sb cmp -s "$dir/${stored%%:*}" "/var/tmp/${stored#*:}" || why "$dir/${stored%%:*} is not the input as received"
+		sb test -s "$dir/predictions.csv" || why "$dir/predictions.csv missing"
+		note "$(basename "$dir"): $(sb ls "$dir" | paste -sd' ')"
+	done
+	[ -z "$(processing_files)" ] || why "processing/ not empty: $(processing_files)"
+}
+
 (set -e; setup)
 if [ $? != 0 ]; then
 	echo "FAIL  setup (install into the sandbox)"; FAILED=$((FAILED + 1))
@@ -393,3 +413,4 @@ check g "systemctl reload applies a new threshold" check_g
 check h "watchdog: a frozen daemon is restarted; its job is archived once" check_h
 check i "systemctl stop during a long job; redone once after start" check_i
 check j "the prune timer removes old date folders" check_j
+check k ".csv.gz, .csv.zst and .parquet drops are archived as received" check_k
