@@ -4,8 +4,8 @@
 Made with pyarrow 26.0.1, polars 2.1.0 and numpy 2.4.6 (checked below: other versions may write
 other bytes, so the fixtures would change for no reason). Run it from the repository root:
 
-    /work/main/.venv/bin/pip install pyarrow==26.0.1 polars==2.1.0
-    /work/main/.venv/bin/python Tests/ParquetTests/Fixtures/make_parquet_fixtures.py
+    .venv/bin/pip install pyarrow==26.0.1 polars==2.1.0
+    .venv/bin/python Tests/ParquetTests/Fixtures/make_parquet_fixtures.py
 
 Files written next to this script:
   <encoding>-v<1|2>-<codec>.parquet  the table below in every combination of
