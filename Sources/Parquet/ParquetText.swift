@@ -9,6 +9,17 @@ enum ParquetText {
         if value < 0 { output.append(UInt8(ascii: "-")) }
         // Work on the magnitude so the minimum value does not overflow.
         let magnitude = value.magnitude
+        if let small = UInt64(exactly: magnitude) {
+            // Counted by comparison: no division per digit twice over.
+            var count = 1
+            var bound: UInt64 = 10
+            while count < 20 && small >= bound {
+                count += 1
+                bound &*= 10
+            }
+            appendDigits(of: small, count: count, to: &output)
+            return
+        }
         var count = 1
         var probe = magnitude
         while probe >= 10 {
