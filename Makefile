@@ -27,3 +27,6 @@ man:
 
 fuzz:
 	scripts/fuzz.sh
+
+soak:
+	python3 scripts/soak.py
