@@ -1,5 +1,5 @@
 # inferwatcher — the README's commands.
-.PHONY: setup demo test build bench deb test-deb man
+.PHONY: setup demo test build bench deb test-deb man fuzz soak
 
 setup:
 	scripts/setup.sh
@@ -24,3 +24,9 @@ test-deb:
 
 man:
 	scripts/man.sh
+
+fuzz:
+	scripts/fuzz.sh
+
+soak:
+	python3 scripts/soak.py

@@ -133,6 +133,26 @@ let package = Package(
     ]
 )
 
+// Fuzz targets (Tests/Fuzz, libFuzzer), only when INFERWATCHER_FUZZ=1 asks for them (as hummingbird
+// does for its benchmarks), so a plain `swift build` never sees them. scripts/fuzz.sh builds them
+// with -sanitize=fuzzer,address in their own scratch path, .build-fuzz.
+if Context.environment["INFERWATCHER_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzCSV", ["Engine"]),
+        ("FuzzDecimal", ["Engine"]),
+        ("FuzzONNX", ["Engine"]),
+        ("FuzzConfig", ["InferWatcherDaemon"]),
+        ("FuzzCalendar", ["SystemdCalendar"]),
+        ("FuzzParquet", ["Parquet"]),
+    ]
+    package.targets.append(.target(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"))
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies + ["CLibFuzzer"], path: "Tests/Fuzz/\(target.name)"))
+    }
+}
+
 // Modern Swift 6 for every target (as swift-configuration does).
 for target in package.targets where target.type != .system {
     target.swiftSettings =

@@ -1,7 +1,7 @@
 import Glibc
 
 /// What parsing a feature's text found.
-enum ParsedNumber: Equatable {
+package enum ParsedNumber: Equatable {
     /// A number (infinite only when its exponent overflows a `Double`).
     case number(Double)
     /// Nothing but spaces.

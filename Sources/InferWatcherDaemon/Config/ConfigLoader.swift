@@ -36,17 +36,27 @@ public enum ConfigLoader {
         "retention_days", "max_parallel_jobs",
     ]
 
+    /// The largest configuration accepted, in bytes. Real ones are a few KiB; the bound keeps
+    /// libyaml (through Yams) away from inputs no one writes by hand (docs/TESTING.md, fuzzing).
+    public static let maximumSize = 1 << 20
+
     /// Loads and checks the file at `path`.
     public static func load(path: String) throws(ConfigError) -> DaemonConfig {
-        let text: String
-        do { text = try FileContents.text(path) } catch {
-            throw ConfigError(file: path, line: nil, key: nil, message: "cannot read the configuration: \(error.reason)")
+        func unreadable(_ error: FileError) -> ConfigError {
+            ConfigError(file: path, line: nil, key: nil, message: "cannot read the configuration: \(error.reason)")
         }
+        // The size is checked before reading, so that a huge file is never read whole.
+        let size: Int?
+        do { size = try InputFile(path: path).size } catch { throw unreadable(error) }
+        if let size, size > maximumSize { throw tooLarge(size, file: path) }
+        let text: String
+        do { text = try FileContents.text(path) } catch { throw unreadable(error) }
         return try parse(text, file: path)
     }
 
     /// Parses configuration text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
+        guard text.utf8.count <= maximumSize else { throw tooLarge(text.utf8.count, file: file) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -176,6 +186,14 @@ public enum ConfigLoader {
     }
 
     /// Two pipelines sharing a spool or archive would steal each other's files.
+    private static func tooLarge(_ size: Int, file: String) -> ConfigError {
+        ConfigError(
+            file: file, line: nil, key: nil,
+            message:
+                "the configuration is \(size) bytes; at most \(maximumSize) are read (a configuration is a few KiB: is this the right file?)"
+        )
+    }
+
     private static func checkDistinctFolders(_ config: DaemonConfig, file: String) throws(ConfigError) {
         var spools: [String: String] = [:]
         for pipeline in config.pipelines {

@@ -1,5 +1,6 @@
 import Archive
 import Engine
+import Glibc
 import Testing
 
 @testable import InferWatcherDaemon
@@ -165,5 +166,29 @@ struct ConfigLoaderTests {
         #expect(TimeSpan.seconds("") == nil)
         #expect(TimeSpan.format(.seconds(5400)) == "1h 30min")
         #expect(TimeSpan.format(.milliseconds(200)) == "200ms")
+    }
+
+    @Test("a configuration over 1 MiB is refused before YAML sees it, from a file or as text")
+    func sizeBound() throws {
+        // One byte over the bound (a comment line: YAML would accept it).
+        let comment = "# " + String(repeating: "x", count: ConfigLoader.maximumSize - 2) + "\n"
+        #expect {
+            try ConfigLoader.parse(comment, file: "c.yaml")
+        } throws: { error in
+            "\(error)".hasPrefix("c.yaml: the configuration is 1048577 bytes; at most 1048576 are read")
+        }
+        var template = Array("/tmp/iw-config-XXXXXX".utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        defer { _ = rmdir(folder) }
+        let path = folder + "/big.yaml"
+        defer { _ = unlink(path) }
+        let stream = try #require(fopen(path, "w"))
+        fputs(comment, stream)
+        fclose(stream)
+        #expect {
+            try ConfigLoader.load(path: path)
+        } throws: { error in
+            "\(error)".hasPrefix(path + ": the configuration is 1048577 bytes")
+        }
     }
 }
