@@ -1,4 +1,4 @@
-package import Files
+import Files
 
 /// The CSV chunk reader, the record scanner and the decimal parser on raw bytes, for the fuzz
 /// targets in Tests/Fuzz (package access: nothing outside this package sees them).
@@ -23,8 +23,9 @@ package enum CSVFuzzEntryPoints {
 
     /// The chunks ``CSVChunkReader`` cuts from the file at `path`, stopping once more than
     /// `byteLimit` bytes were handed out (a decompression bomb must not exhaust the fuzzer).
-    package static func chunks(path: String, chunkSize: Int, byteLimit: Int) throws(FileError) -> [CSVChunk] {
-        let reader = try CSVChunkReader(path: path, chunkSize: chunkSize, hashing: false)
+    package static func chunks(path: String, chunkSize: Int, byteLimit: Int) throws(PredictionError) -> [CSVChunk] {
+        let reader: CSVChunkReader
+        do { reader = try CSVChunkReader(path: path, chunkSize: chunkSize, hashing: false) } catch { throw PredictionError(error) }
         var chunks: [CSVChunk] = []
         var total = 0
         while total <= byteLimit, let chunk = try reader.next() {
