@@ -53,23 +53,23 @@ step() {
 # XCTest off, which silences its "Executed 0 tests".
 quiet() { grep -v -E '^(◇ |✔ Test "|✔ Suite ")'; }
 
-step "1/9 format and build (warnings are errors)" 5
+step "1/9 format and build (warnings are errors)" 8
 scripts/validate.sh
 # Build only what the tests need: building every target would also compile swift-protobuf's
 # bundled C++ protoc, which nothing here uses.
 swift build --product inferwatcher -Xswiftc -warnings-as-errors
 swift build --product inferwatcherPackageTests -Xswiftc -warnings-as-errors
 
-step "2/9 unit tests" 4
+step "2/9 unit tests" 5
 swift test --skip-build --parallel --num-workers 2 --skip DaemonIntegrationTests --skip LargeInputTests 2>&1 | quiet
 # The archive's flat-memory test reads the process's peak RSS: alone, so that no other test's
 # buffers (the in-process daemon runs real jobs) count against it.
 swift test --skip-build --disable-xctest --filter LargeInputTests 2>&1 | quiet
 
-step "3/9 daemon integration tests" 3
+step "3/9 daemon integration tests" 4
 swift test --skip-build --disable-xctest --filter DaemonIntegrationTests 2>&1 | quiet
 
-step "4/9 end to end under systemd" 6
+step "4/9 end to end under systemd" 5
 swift build -c release --product inferwatcher -Xswiftc -warnings-as-errors
 scripts/man.sh  # make man: the source build's man pages, in .build/man
 INFERWATCHER_BIN="$(swift build -c release --show-bin-path)/inferwatcher" bash tests/e2e/run.sh
@@ -77,16 +77,16 @@ INFERWATCHER_BIN="$(swift build -c release --show-bin-path)/inferwatcher" bash t
 step "5/9 Debian package" 5
 packaging/test-deb.sh
 
-step "6/9 kill -9 soak (release binary)" 3
+step "6/9 kill -9 soak (release binary)" 2
 INFERWATCHER_BIN="$(swift build -c release --show-bin-path)/inferwatcher" python3 scripts/soak.py
 
-step "7/9 asan+ubsan: unit and integration tests" 8
+step "7/9 asan+ubsan: unit and integration tests" 7
 scripts/sanitize.sh asan
 
-step "8/9 tsan: concurrent engine and daemon tests" 5
+step "8/9 tsan: concurrent engine and daemon tests" 3
 scripts/sanitize.sh tsan
 
-step "9/9 fuzz (FUZZ_SECONDS=${FUZZ_SECONDS:-30} per target)" 6
+step "9/9 fuzz (FUZZ_SECONDS=${FUZZ_SECONDS:-30} per target)" 5
 scripts/fuzz.sh
 end_step
 echo "test.sh: all steps passed in $((SECONDS / 60))m$((SECONDS % 60))s"
