@@ -132,7 +132,8 @@ extension WorkerState {
                 }
                 return issue(slice, row: row, line: line, column: column, rule: problem.rule, problem.text)
             }
-            if let value = data.doubleValue(row), value.isFinite {
+            // As the file holds it: a column kept as Float shows an overflowed double as infinity.
+            if let value = slice.original(column)?.doubleValue(row), value.isFinite {
                 return issue(slice, row: row, line: line, column: column, rule: .outOfRange, "is outside the Float32 range (±3.4e38)")
             }
             return issue(slice, row: row, line: line, column: column, rule: .nonFinite, "is not finite; features must be finite numbers")
