@@ -53,14 +53,14 @@ step() {
 # XCTest off, which silences its "Executed 0 tests".
 quiet() { grep -v -E '^(◇ |✔ Test "|✔ Suite ")'; }
 
-step "1/9 format and build (warnings are errors)" 8
+step "1/9 format and build (warnings are errors)" 6
 scripts/validate.sh
 # Build only what the tests need: building every target would also compile swift-protobuf's
 # bundled C++ protoc, which nothing here uses.
 swift build --product inferwatcher -Xswiftc -warnings-as-errors
 swift build --product inferwatcherPackageTests -Xswiftc -warnings-as-errors
 
-step "2/9 unit tests" 5
+step "2/9 unit tests" 4
 swift test --skip-build --parallel --num-workers 2 --skip DaemonIntegrationTests --skip LargeInputTests 2>&1 | quiet
 # The archive's flat-memory test reads the process's peak RSS: alone, so that no other test's
 # buffers (the in-process daemon runs real jobs) count against it.
@@ -83,10 +83,10 @@ INFERWATCHER_BIN="$(swift build -c release --show-bin-path)/inferwatcher" python
 step "7/9 asan+ubsan: unit and integration tests" 7
 scripts/sanitize.sh asan
 
-step "8/9 tsan: concurrent engine and daemon tests" 3
+step "8/9 tsan: concurrent engine and daemon tests" 4
 scripts/sanitize.sh tsan
 
-step "9/9 fuzz (FUZZ_SECONDS=${FUZZ_SECONDS:-30} per target)" 5
+step "9/9 fuzz (FUZZ_SECONDS=${FUZZ_SECONDS:-30} per target)" 6
 scripts/fuzz.sh
 end_step
 echo "test.sh: all steps passed in $((SECONDS / 60))m$((SECONDS % 60))s"
