@@ -9,10 +9,14 @@
 #      leaves the input in .build-fuzz/artifacts/<target>/ (copy it into the committed corpus
 #      once fixed, and write a unit test from it).
 # FUZZ_TARGETS="csv decimal" limits the run; FUZZ_SECONDS=0 only builds and replays.
+# FUZZ_SEED fixes libFuzzer's seed (scripts/test.sh sets one, so that CI explores the same way
+# every run); unset, every run draws its own and prints it ("INFO: Seed: N" in the log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+seed=()
+if [ -n "${FUZZ_SEED:-}" ]; then seed=(-seed="$FUZZ_SEED"); fi
 FUZZ_TARGETS="${FUZZ_TARGETS:-csv decimal onnx config calendar parquet}"
 scratch=.build-fuzz
 
@@ -70,13 +74,14 @@ if [ "$FUZZ_SECONDS" -gt 0 ]; then
         artifacts="$scratch/artifacts/$target/"
         mkdir -p "$work" "$artifacts"
         log="$scratch/fuzz-$target.log"
-        if ! "$bin/$(product "$target")" "${limits[@]}" -max_len="$(max_len "$target")" \
+        if ! "$bin/$(product "$target")" "${limits[@]}" ${seed[@]+"${seed[@]}"} -max_len="$(max_len "$target")" \
             -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$artifacts" \
             "$work" "Tests/Fuzz/corpus/$target" >"$log" 2>&1; then
             grep -v -E '^#[0-9]+' "$log" | tail -60
             echo "fuzz.sh: $target found a problem: the input is in $artifacts (log: $log)" >&2
             exit 1
         fi
+        grep -E '^INFO: Seed:' "$log" | head -1 | tr '\n' ' '
         grep -E '^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$log" | tr '\n' ' '
         echo
     done

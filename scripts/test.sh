@@ -16,6 +16,7 @@
 #   8. the engine's and the daemon's concurrent tests under ThreadSanitizer (scripts/sanitize.sh
 #      tsan, scratch path .build-tsan)
 #   9. fuzzing: every libFuzzer target replays its corpus, then runs FUZZ_SECONDS (30) each
+#      from the fixed seed FUZZ_SEED (20261205)
 #      (scripts/fuzz.sh, scratch path .build-fuzz)
 # Each step has a budget in minutes (the whole run must stay under 45 minutes on the 2-core CI
 # machine); its time is printed, and a step over its budget fails the run. Docs: docs/TESTING.md.
@@ -87,6 +88,6 @@ step "8/9 tsan: concurrent engine and daemon tests" 4
 scripts/sanitize.sh tsan
 
 step "9/9 fuzz (FUZZ_SECONDS=${FUZZ_SECONDS:-30} per target)" 6
-scripts/fuzz.sh
+FUZZ_SEED="${FUZZ_SEED:-20261205}" scripts/fuzz.sh
 end_step
 echo "test.sh: all steps passed in $((SECONDS / 60))m$((SECONDS % 60))s"

@@ -310,7 +310,7 @@ private struct NodeReader {
     func span(_ node: Node, key: String) throws(ConfigError) -> Duration {
         let value = try scalar(node, key: key)
         guard let duration = TimeSpan.duration(value) else {
-            throw fail(node, key, "'\(value)' is not a time span (examples: 500ms, 2s, 10min, 1h)")
+            throw fail(node, key, "'\(value)' is not a time span of at most 100 years (examples: 500ms, 2s, 10min, 1h)")
         }
         return duration
     }

@@ -10,7 +10,11 @@ public enum TimeSpan {
         (["w", "week", "weeks"], 604_800),
     ]
 
-    /// The span in `text`, or nil if it is not a time span.
+    /// The longest span accepted: 100 years. Longer texts (`5555…5s`) are refused rather than
+    /// overflowing the millisecond count.
+    public static let maximumSeconds: Double = 100 * 365 * 86400
+
+    /// The span in `text`, or nil if it is not a time span (or is longer than ``maximumSeconds``).
     public static func duration(_ text: String) -> Duration? {
         seconds(text).map { .milliseconds(Int64(($0 * 1000).rounded())) }
     }
@@ -36,7 +40,7 @@ public enum TimeSpan {
             }
             sawPart = true
         }
-        return sawPart ? total : nil
+        return sawPart && total <= maximumSeconds ? total : nil
     }
 
     /// A short text for a span: `2s`, `10min`, `1h`, `1h 30min`, `500ms`.

@@ -127,6 +127,11 @@ struct ConfigLoaderTests {
             ),
             ("pipelines:\n  default:\n    settle: soon\n", "c.yaml:3: pipelines.default.settle: 'soon' is not a time span"),
             (
+                // Found by the config fuzzer: a span past Int64 milliseconds used to trap.
+                "pipelines:\n  default:\n    settle: 2s 5555555555555555555555s\n",
+                "c.yaml:3: pipelines.default.settle: '2s 5555555555555555555555s' is not a time span of at most 100 years"
+            ),
+            (
                 "pipelines:\n  default:\n    compression: lz4\n",
                 "c.yaml:3: pipelines.default.compression: 'lz4' is not one of none, gzip, zstd"
             ),
