@@ -108,6 +108,19 @@ python_file() {  # python_file NAME INPUT [ARGS...]: the best Python stack on Pa
         --input "$input" --output "$work/out/py_file.csv" --model "$model" "$@"
 }
 
+# Tree ensembles: the 500-tree LightGBM classifier of the tree fixtures (issue 12), ours against
+# the best Python stack on the same model file, features echoed as in the main run.
+tree_model=$root/Tests/EngineTests/Fixtures/trees/lgbm_500.onnx
+trees() {  # trees NAME: ours on the largest input with the tree model
+    once "$1" "$largest" 2 "$work/out/iw_trees.csv" "$bin" predict --input "$work/data/input_$largest.csv" \
+        --output "$work/out/iw_trees.csv" --model "$tree_model" --id-column user_id --include-features --threads 2 --quiet
+}
+python_trees() {  # python_trees NAME [ARGS...]
+    local name=$1; shift
+    once "$name" "$largest" 2 "$work/out/py_trees.csv" "$python" scripts/bench/python_tree_pipeline.py "$shared" \
+        --input "$work/data/input_$largest.csv" --output "$work/out/py_trees.csv" --model "$tree_model" "$@"
+}
+
 # The I/O floor writes a file of our output's size.
 "$bin" predict --input "$work/data/input_$largest.csv" --output "$work/out/reference.csv" --model "$model" \
     --id-column user_id --include-features --quiet
@@ -144,6 +157,11 @@ for round in $(seq 1 "$runs"); do
         python_file python_parquet_chunked_1M "$parquet" --no-include-features --chunksize 1000000
         python_file python_parquet_echo "$parquet"
         python_file python_zst "$zst" --no-include-features
+    fi
+    trees inferwatcher_trees
+    if [ -n "$python" ]; then
+        python_trees python_trees
+        python_trees python_trees_chunked_1M --chunksize 1000000
     fi
     if [ -n "$python" ]; then
         for s in $sizes; do
@@ -193,6 +211,6 @@ python3 scripts/bench/write_report.py "$results" docs/PERFORMANCE.md \
     --machine "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)" \
     --engine "inferwatcher $("$bin" --version), $("$bin" model inspect "$model" | sed -n 's/^matrix kernels: //p')" \
     --input "$work/data" --model "$model" --daemon "$latency" --daemon-before "$latency_before" --compare "$baseline" \
-    --row-group-mb "$row_group_mb" \
+    --row-group-mb "$row_group_mb" --tree-model-mb "$(awk -v b="$(stat -c %s "$tree_model")" 'BEGIN {printf "%.1f", b / 1048576}')" \
     --command "make bench (RUNS=$runs SIZES=\"$sizes\" BASELINES=${BASELINES:-1}${before:+ BEFORE_BIN=$(basename "$(dirname "$before")")/…})"
 echo "wrote docs/PERFORMANCE.md" >&2

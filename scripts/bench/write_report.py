@@ -22,7 +22,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("results")
     ap.add_argument("doc")
-    for name in ("machine", "engine", "input", "model", "daemon", "daemon-before", "compare", "command", "row-group-mb"):
+    for name in ("machine", "engine", "input", "model", "daemon", "daemon-before", "compare", "command", "row-group-mb", "tree-model-mb"):
         ap.add_argument("--" + name, default="")
     args = ap.parse_args()
 
@@ -98,6 +98,16 @@ def main() -> int:
     if zst and python_zst:
         ratio = float(python_zst["wall_s"]) / float(zst["wall_s"])
         checks.append((f"{largest} .csv.zst, scores only: vs Python (polars read_csv, {python_zst['wall_s']} s)", f"{ratio:.2f}×", "reported", None))
+    trees = find("inferwatcher_trees", largest)
+    python_trees = [r for r in (find("python_trees", largest), find("python_trees_chunked_1M", largest)) if r]
+    if trees and python_trees:
+        best = min(python_trees, key=lambda r: float(r["wall_s"]))
+        ratio = float(best["wall_s"]) / float(trees["wall_s"])
+        checks.append((f"{largest}, LightGBM 500 trees: vs polars + onnxruntime ({best['name']}, {best['wall_s']} s)", f"{ratio:.2f}×", "≥ 3×", ratio >= 3))
+        if args.tree_model_mb:
+            budget = float(args.tree_model_mb) + 64
+            checks.append((f"{largest}, LightGBM 500 trees: peak RSS vs the model file ({args.tree_model_mb} MB) + 64 MB",
+                           f"{trees['rss_mb']} MB", f"≤ {budget:.0f} MB", float(trees["rss_mb"]) <= budget))
     echo, python_echo = find("inferwatcher_parquet_echo", largest), find("python_parquet_echo", largest)
     if echo and python_echo:
         ratio = float(python_echo["wall_s"]) / float(echo["wall_s"])

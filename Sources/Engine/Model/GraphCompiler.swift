@@ -36,7 +36,8 @@ struct GraphCompiler {
             let node = graph.node[index]
             let context = NodeContext(
                 node: node,
-                opsetVersion: opsetVersions[""] ?? OpsetSupport.supportedVersions.upperBound,
+                opsetVersion: opsetVersions[OpsetSupport.isDefaultDomain(node.domain) ? "" : node.domain]
+                    ?? OpsetSupport.supportedVersions.upperBound,
                 attributes: NodeAttributes(node, tensorDecoder: tensorDecoder)
             )
             do {

@@ -1,4 +1,9 @@
-/// The model's single input and its first output, checked against what the engine can feed and read.
+/// The model's single input and the output the engine reads, checked against what the engine can feed and read.
+///
+/// The output read is the first graph output that is a float tensor: a classifier's label output
+/// (int64 or string) is skipped for its probabilities. Where the probabilities leave the graph
+/// through a ZipMap (a sequence of maps, as skl2onnx writes by default and CatBoost always does),
+/// the tensor ZipMap is made from is read instead.
 struct GraphInterface: Sendable {
     let inputName: String
     let featureCount: Int
@@ -57,17 +62,53 @@ struct GraphInterface: Sendable {
             staticBatch = nil
         }
 
-        guard let output = graph.output.first else {
+        guard let first = graph.output.first else {
             throw ModelError(code: .invalidGraph, message: "\(path): the graph declares no outputs; re-export the model")
         }
-        outputName = output.name
-        if case .tensorType(let outputType) = output.type.value, outputType.hasShape {
-            declaredOutputDimensions = outputType.shape.dim.map { dimension in
-                if case .dimValue(let size)? = dimension.value, size >= 0 { Int(size) } else { nil }
+        let floatType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        let zipMapInputs = Dictionary(
+            graph.node.filter { $0.opType == "ZipMap" && !$0.input.isEmpty }.flatMap { node in node.output.map { ($0, node.input[0]) } },
+            uniquingKeysWith: { first, _ in first })
+        if let output = graph.output.first(where: {
+            if case .tensorType(let type) = $0.type.value { return type.elemType == floatType }
+            return false
+        }) {
+            outputName = output.name
+            if case .tensorType(let outputType) = output.type.value, outputType.hasShape {
+                declaredOutputDimensions = outputType.shape.dim.map { dimension in
+                    if case .dimValue(let size)? = dimension.value, size >= 0 { Int(size) } else { nil }
+                }
+            } else {
+                declaredOutputDimensions = nil
             }
+        } else if let probabilities = graph.output.lazy.compactMap({ zipMapInputs[$0.name] }).first {
+            outputName = probabilities
+            declaredOutputDimensions = nil
         } else {
+            // No float output: the first one is read, and the probe run says what it holds.
+            outputName = first.name
             declaredOutputDimensions = nil
         }
+    }
+
+    /// `graph` with only the nodes that `outputName` depends on, in their order: a classifier's
+    /// label path and a ZipMap after the probabilities are neither compiled nor required.
+    func neededPart(of graph: Onnx_GraphProto) -> Onnx_GraphProto {
+        var needed: Set<String> = [outputName]
+        var keep = [Bool](repeating: false, count: graph.node.count)
+        // Nodes are usually sorted; sweeping until nothing changes also covers unsorted graphs.
+        var changed = true
+        while changed {
+            changed = false
+            for (index, node) in graph.node.enumerated().reversed() where !keep[index] && node.output.contains(where: needed.contains) {
+                keep[index] = true
+                needed.formUnion(node.input.filter { !$0.isEmpty })
+                changed = true
+            }
+        }
+        var pruned = graph
+        pruned.node = graph.node.enumerated().filter { keep[$0.offset] }.map(\.element)
+        return pruned
     }
 
     /// Dimensions as text, symbolic names included, e.g. `[batch, 10]`.

@@ -152,7 +152,9 @@ extension ONNXModelDescription {
         opsetImports = model.opsetImport.map {
             OpsetImport(domain: OpsetSupport.isDefaultDomain($0.domain) ? "ai.onnx" : $0.domain, version: Int($0.version))
         }
-        isOpsetSupported = defaultVersion.map(OpsetSupport.supportedVersions.contains) ?? false
+        isOpsetSupported =
+            defaultVersion.map(OpsetSupport.supportedVersions.contains)
+            ?? model.opsetImport.contains { $0.domain == OpsetSupport.machineLearningDomain }
         inputs = graph.input.filter { !initializerNames.contains($0.name) }.map(ONNXModelDescription.value)
         outputs = graph.output.map(ONNXModelDescription.value)
         nodeCount = graph.node.count

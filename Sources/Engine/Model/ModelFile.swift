@@ -36,7 +36,11 @@ enum ModelFile {
         guard model.hasGraph else {
             throw notONNX(path, "it has no graph")
         }
-        guard model.opsetImport.contains(where: { OpsetSupport.isDefaultDomain($0.domain) }) else {
+        // CatBoost and XGBoost's converters import only ai.onnx.ml when the graph needs nothing else.
+        guard
+            model.opsetImport.contains(where: { OpsetSupport.isDefaultDomain($0.domain) || $0.domain == OpsetSupport.machineLearningDomain }
+            )
+        else {
             throw notONNX(path, "it has no opset import for the default ONNX domain (or was cut off before it)")
         }
         return model

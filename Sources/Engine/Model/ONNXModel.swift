@@ -23,11 +23,21 @@ public struct ONNXModel: Sendable {
     /// The rank of the first output (1 for `[N]`, 2 for `[N, W]`).
     public let outputRank: Int
     /// The op type that computes the output, seen through Identity, Reshape, Flatten, Squeeze,
-    /// Unsqueeze, Cast and Dropout; e.g. `Sigmoid`, `Softmax`, `Gemm`, `Add`. Empty when the output is not computed by a node.
+    /// Unsqueeze, Cast and Dropout; e.g. `Sigmoid`, `Softmax`, `Gemm`, `Add`,
+    /// `TreeEnsembleClassifier`. Empty when the output is not computed by a node.
     public let outputProducer: String
+    /// The class labels of the classifier node that computes the output (`classlabels_strings`,
+    /// or `classlabels_int64s` as text), in the order of its probability columns; nil when the
+    /// output does not come from an ONNX-ML classifier.
+    public let classLabels: [String]?
+    /// Whether a missing feature value may be fed as NaN: true when every node that reads the
+    /// input is a tree ensemble, which sends NaN down its missing-value track (or, without one,
+    /// its false branch), exactly as onnxruntime does. Elsewhere a missing value is a rejection.
+    public let acceptsMissingValues: Bool
     /// The model's `metadata_props`.
     public let metadata: [String: String]
-    /// The opset version imported for the default ONNX domain.
+    /// The opset version imported for the default ONNX domain; 0 for a model that imports only
+    /// `ai.onnx.ml` (CatBoost's exporter writes such models).
     public let opsetVersion: Int
     /// The producer name and version, e.g. `pytorch 2.5.1`.
     public let producer: String
@@ -52,10 +62,12 @@ public struct ONNXModel: Sendable {
 
     /// Compiles an already decoded model; `path` names it in messages and anchors external data.
     init(model: Onnx_ModelProto, path: String) throws(ModelError) {
-        guard let opset = OpsetSupport.defaultVersion(of: model) else {
+        let importsMachineLearning = model.opsetImport.contains { $0.domain == OpsetSupport.machineLearningDomain }
+        let defaultOpset = OpsetSupport.defaultVersion(of: model)
+        guard let opset = defaultOpset ?? (importsMachineLearning ? 0 : nil) else {
             throw ModelError(code: .notONNX, message: "\(path) is not an ONNX model: it has no default-domain opset import")
         }
-        guard OpsetSupport.supportedVersions.contains(opset) else {
+        guard defaultOpset == nil || OpsetSupport.supportedVersions.contains(opset) else {
             let range = OpsetSupport.supportedVersions
             throw ModelError(
                 code: .unsupportedOpset,
@@ -63,6 +75,10 @@ public struct ONNXModel: Sendable {
                     "\(path) uses ONNX opset \(opset), but inferwatcher supports opsets \(range.lowerBound) to \(range.upperBound); re-export the model with an opset in that range (for PyTorch: torch.onnx.export(..., opset_version=17))"
             )
         }
+        let interface = try GraphInterface(graph: model.graph, path: path)
+        // Only what the output needs is compiled: not a label output's Cast, nor a ZipMap.
+        var model = model
+        model.graph = interface.neededPart(of: model.graph)
         let unsupported = OperatorRegistry.unsupportedNodes(in: model.graph)
         guard unsupported.isEmpty else {
             let noun = unsupported.count == 1 ? "operator" : "operators"
@@ -72,7 +88,6 @@ public struct ONNXModel: Sendable {
                     "\(path) uses \(unsupported.count) unsupported \(noun): \(unsupported.map(\.text).joined(separator: ", ")); re-export the model without them or replace them with supported operators"
             )
         }
-        let interface = try GraphInterface(graph: model.graph, path: path)
         let plan = try GraphCompiler(model: model, path: path, interface: interface).compile()
 
         let probeRows = interface.staticBatch ?? 2
@@ -102,11 +117,38 @@ public struct ONNXModel: Sendable {
         self.outputName = interface.outputName
         self.outputWidth = width
         self.outputRank = probe.rank
-        self.outputProducer = ONNXModel.producingOperator(of: interface.outputName, in: model.graph)
+        let producer = ONNXModel.producingNode(of: interface.outputName, in: model.graph)
+        self.outputProducer = producer.opType
+        self.classLabels = producer.node.flatMap(ONNXModel.classLabels(of:))
+        let readers = model.graph.node.filter { $0.input.contains(interface.inputName) }
+        self.acceptsMissingValues =
+            !readers.isEmpty
+            && readers.allSatisfy { $0.domain == OpsetSupport.machineLearningDomain && $0.opType.hasPrefix("TreeEnsemble") }
         self.metadata = Dictionary(model.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         self.opsetVersion = opset
         self.producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         self.plan = plan
+    }
+
+    /// What kind of model this is, in one line for `model inspect`: for tree ensembles the
+    /// operator, trees, depth, nodes and classes (`tree ensemble (TreeEnsembleClassifier): 500
+    /// trees, depth up to 9, 61,000 nodes, classes 0, 1`); otherwise the network's dense layers.
+    public var family: String {
+        let forests = plan.steps.compactMap { step -> (opType: String, forest: TreeForest)? in
+            if let kernel = step.kernel as? TreeEnsembleClassifierKernel { return (step.opType, kernel.forest) }
+            if let kernel = step.kernel as? TreeEnsembleRegressorKernel { return (step.opType, kernel.forest) }
+            return nil
+        }
+        if !forests.isEmpty {
+            let trees = forests.reduce(0) { $0 + $1.forest.treeCount }
+            let nodes = forests.reduce(0) { $0 + $1.forest.nodes.count }
+            let depth = forests.map(\.forest.depth).max() ?? 0
+            let operators = Set(forests.map(\.opType)).sorted().joined(separator: ", ")
+            let classes = classLabels.map { ", classes " + $0.joined(separator: ", ") } ?? ""
+            return "tree ensemble (\(operators)): \(trees) trees, depth up to \(depth), \(nodes) nodes\(classes)"
+        }
+        let layers = plan.steps.filter { $0.opType == "Gemm" || $0.opType == "MatMul" }.count
+        return "neural network: \(layers) dense layer\(layers == 1 ? "" : "s"), \(plan.steps.count) operators after folding"
     }
 
     /// Runs the model on `rows` rows of a row-major `[rows, featureCount]` batch.
@@ -173,8 +215,18 @@ public struct ONNXModel: Sendable {
         return String(cString: name)
     }
 
-    /// Follows the output back through shape-only and pass-through nodes to the node that computes it.
-    static func producingOperator(of output: String, in graph: Onnx_GraphProto) -> String {
+    /// The class labels of an ONNX-ML classifier node, as text; nil for other nodes.
+    static func classLabels(of node: Onnx_NodeProto) -> [String]? {
+        guard node.domain == OpsetSupport.machineLearningDomain, node.opType.hasSuffix("Classifier") else { return nil }
+        if let strings = node.attribute.first(where: { $0.name == "classlabels_strings" }), !strings.strings.isEmpty {
+            return strings.strings.map { String(decoding: $0, as: UTF8.self) }
+        }
+        return node.attribute.first(where: { $0.name == "classlabels_int64s" }).map { $0.ints.map(String.init) }
+    }
+
+    /// Follows the output back through shape-only and pass-through nodes to the node that computes
+    /// it; the op type is the last pass-through's when the chain starts at the graph input.
+    static func producingNode(of output: String, in graph: Onnx_GraphProto) -> (opType: String, node: Onnx_NodeProto?) {
         let passThrough: Set<String> = ["Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast", "Dropout"]
         var producer: [String: Onnx_NodeProto] = [:]
         for node in graph.node {
@@ -185,13 +237,25 @@ public struct ONNXModel: Sendable {
         var name = output
         var last = ""
         var visited: Set<String> = []
+        // onnxmltools ends LightGBM classifiers with `Mul(probabilities, 1.0)`: a pass-through too.
+        let ones = Set(graph.initializer.filter(isScalarOne).map(\.name))
+        func isTimesOne(_ node: Onnx_NodeProto) -> Bool {
+            node.opType == "Mul" && node.input.count == 2 && ones.contains(node.input[1])
+        }
         while let node = producer[name], visited.insert(name).inserted {
-            guard passThrough.contains(node.opType), let source = node.input.first, !source.isEmpty else {
-                return node.opType
+            guard passThrough.contains(node.opType) || isTimesOne(node), let source = node.input.first, !source.isEmpty else {
+                return (node.opType, node)
             }
             last = node.opType
             name = source
         }
-        return last
+        return (last, nil)
+    }
+
+    /// Whether an initializer is the float scalar 1.
+    private static func isScalarOne(_ tensor: Onnx_TensorProto) -> Bool {
+        guard tensor.dataType == Int32(Onnx_TensorProto.DataType.float.rawValue), tensor.dims.allSatisfy({ $0 == 1 }) else { return false }
+        if tensor.floatData.count == 1 { return tensor.floatData[0] == 1 }
+        return tensor.rawData.elementsEqual([0x00, 0x00, 0x80, 0x3F])
     }
 }

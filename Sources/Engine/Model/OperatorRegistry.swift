@@ -1,8 +1,14 @@
-/// The default-domain operators this engine implements, and how each node becomes a kernel.
+/// The operators this engine implements (default domain and `ai.onnx.ml`), and how each node becomes a kernel.
 enum OperatorRegistry {
     /// Whether a node with this domain and op type can be compiled.
     static func supports(domain: String, opType: String) -> Bool {
-        OpsetSupport.isDefaultDomain(domain) && factories[opType] != nil
+        factories(for: domain)?[opType] != nil
+    }
+
+    private static func factories(for domain: String) -> [String: KernelFactory]? {
+        if OpsetSupport.isDefaultDomain(domain) { return factories }
+        if domain == OpsetSupport.machineLearningDomain { return machineLearningFactories }
+        return nil
     }
 
     /// A node this engine cannot run.
@@ -28,8 +34,9 @@ enum OperatorRegistry {
 
     /// Compiles one supported node.
     static func kernel(for context: NodeContext) throws(OperatorError) -> any OperatorKernel {
-        guard let factory = factories[context.node.opType] else {
-            throw .invalid("operator \(context.node.opType) is not supported")
+        guard let factory = factories(for: context.node.domain)?[context.node.opType] else {
+            throw .invalid(
+                "operator \(context.node.domain.isEmpty ? "" : context.node.domain + ".")\(context.node.opType) is not supported")
         }
         return try factory(context)
     }
@@ -256,5 +263,11 @@ enum OperatorRegistry {
         "Constant": { context throws(OperatorError) in try ConstantKernel(context.attributes) },
         "ConstantOfShape": { context throws(OperatorError) in ConstantOfShapeKernel(fill: try context.attributes.tensor("value")) },
         "Range": { _ throws(OperatorError) in RangeKernel() },
+    ]
+
+    /// `ai.onnx.ml`: what scikit-learn, LightGBM, XGBoost and CatBoost models are made of.
+    private static let machineLearningFactories: [String: KernelFactory] = [
+        "TreeEnsembleClassifier": { context throws(OperatorError) in try TreeEnsembleClassifierKernel(context) },
+        "TreeEnsembleRegressor": { context throws(OperatorError) in try TreeEnsembleRegressorKernel(context) },
     ]
 }

@@ -407,7 +407,7 @@ public struct Prediction: Sendable, Equatable {
     public let score: Float?
     /// Index of the predicted class; nil for regression.
     public let predictedClass: Int?
-    /// The predicted class's label (multiclass) or "0"/"1"; nil for regression.
+    /// The predicted class's label (the model's own for a classifier with labels, else "0"/"1"); nil for regression.
     public let label: String?
     /// Per-class probabilities (multiclass), or the single probability; empty for regression.
     public let probabilities: [Float]
@@ -420,7 +420,11 @@ public struct Prediction: Sendable, Equatable {
             let score = schema.kind == .binary ? values[0] : values[1]
             self.score = score
             predictedClass = score >= threshold ? 1 : 0
-            label = score >= threshold ? "1" : "0"
+            if case .twoClass(let labels) = schema.kind {
+                label = labels[score >= threshold ? 1 : 0]
+            } else {
+                label = score >= threshold ? "1" : "0"
+            }
             probabilities = values
             value = nil
         case .multiclass(let labels):

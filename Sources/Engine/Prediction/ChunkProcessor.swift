@@ -122,7 +122,7 @@ struct WorkerState: ~Copyable {
         capacity = processor.mode == .predict ? max(processor.batchSize, 1) : 1
         spansPerRow = 1 + plan.echoedColumns.count
         parser = PlainRecordParser(plan: plan)
-        validator = RecordValidator(file: processor.file, plan: plan)
+        validator = RecordValidator(file: processor.file, plan: plan, missingIsNaN: processor.model?.acceptsMissingValues ?? false)
         features = .allocate(capacity: capacity * max(featureCount, 1))
         rows = .allocate(capacity: capacity)
         keptSpans = .allocate(capacity: capacity * spansPerRow)

@@ -122,6 +122,18 @@ extension WorkerState {
         for f in 0..<featureCount where !values[f].isFinite {
             let column = plan.featureColumns[f]
             let data = slice.columns[column]!
+            // A model that handles missing values takes a null, or an empty text, as NaN.
+            if validator.missingIsNaN
+                && (data.isNull(row)
+                    || (data.column.physicalType == .byteArray
+                        && data.withBytes(
+                            row,
+                            { raw in
+                                raw.withMemoryRebound(to: UInt8.self) { DecimalParser.parse($0, 0, $0.count) == .empty }
+                            })))
+            {
+                continue
+            }
             if data.isNull(row) {
                 return issue(
                     slice, row: row, line: line, column: column, rule: .emptyValue, "is missing (null); every feature needs a number")

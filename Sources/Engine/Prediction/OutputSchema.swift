@@ -18,8 +18,9 @@ public struct OutputSchema: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// One probability per row: `prediction_score`, `prediction_class` by threshold.
         case binary
-        /// Two class probabilities; the score is class 1's.
-        case twoClass
+        /// Two class probabilities; the score is the second class's, and `prediction_class` is
+        /// `labels[1]` when the score reaches the threshold, `labels[0]` otherwise.
+        case twoClass(labels: [String])
         /// Three or more classes: class = argmax, score = its probability, `score_<label>` columns.
         case multiclass(labels: [String])
         /// A real value: `prediction_value`.
@@ -85,7 +86,7 @@ public struct OutputSchema: Sendable, Equatable {
         func classes(_ transform: Transform) throws(PredictionError) -> OutputSchema {
             switch width {
             case 1: return OutputSchema(kind: .binary, transform: transform == .softmax ? .sigmoid : transform, width: 1)
-            case 2: return OutputSchema(kind: .twoClass, transform: transform, width: 2)
+            case 2: return OutputSchema(kind: .twoClass(labels: labels), transform: transform, width: 2)
             default: return OutputSchema(kind: .multiclass(labels: labels), transform: transform, width: width)
             }
         }
@@ -104,8 +105,10 @@ public struct OutputSchema: Sendable, Equatable {
             return try classes(.none)
         case .auto:
             switch (model.outputProducer, width) {
-            case ("Sigmoid", _), ("Softmax", 2...):
+            case ("Sigmoid", _), ("Softmax", 2...), ("TreeEnsembleClassifier", 2...):
                 return try classes(.none)
+            case ("TreeEnsembleRegressor", 1):
+                return OutputSchema(kind: .regression, transform: .none, width: 1)
             default:
                 throw PredictionError(
                     .model,
@@ -115,8 +118,12 @@ public struct OutputSchema: Sendable, Equatable {
         }
     }
 
-    /// Class labels from metadata `class_labels` (JSON list or comma-separated), else 0, 1, 2, ...
+    /// Class labels: the classifier node's own, else metadata `class_labels` (JSON list or
+    /// comma-separated), else 0, 1, 2, ...
     static func classLabels(_ model: ONNXModel, count: Int) -> [String] {
+        if let labels = model.classLabels, labels.count == count {
+            return labels
+        }
         if let text = model.metadata["class_labels"], let labels = parseNameList(text), labels.count == count {
             return labels
         }
@@ -231,13 +238,22 @@ extension OutputSchema {
         output.appendField(copying: kept[0], from: bytes)
         output.append(UInt8(ascii: ","))
         switch kind {
-        case .binary, .twoClass:
-            let score = rawScore ?? probabilities[width - 1]
+        case .binary:
+            let score = rawScore ?? probabilities[0]
             let positive = score >= threshold
             statistics.add(Double(score), positive: positive)
             output.append(sixDecimals: score)
             output.append(UInt8(ascii: ","))
             output.append(positive ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+            output.append(UInt8(ascii: ","))
+            output.append(contentsOf: timestamp)
+        case .twoClass(let labels):
+            let score = probabilities[1]
+            let positive = score >= threshold
+            statistics.add(Double(score), positive: positive)
+            output.append(sixDecimals: score)
+            output.append(UInt8(ascii: ","))
+            output.appendField(labels[positive ? 1 : 0])
             output.append(UInt8(ascii: ","))
             output.append(contentsOf: timestamp)
         case .multiclass(let labels):

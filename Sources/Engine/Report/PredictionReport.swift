@@ -72,8 +72,11 @@ public struct PredictionReport: Sendable {
         var lines = [rule, "BATCH INFERENCE REPORT", rule, "Total Predictions: \(groupedThousands(n))"]
         switch outputKind {
         case .binary, .twoClass:
-            lines.append("Positive: \(groupedThousands(statistics.positive)) (\(percent(statistics.positive))%)")
-            lines.append("Negative: \(groupedThousands(statistics.negative)) (\(percent(statistics.negative))%)")
+            // A model with labels of its own names them: "Positive (stay): …".
+            var named = (positive: "", negative: "")
+            if case .twoClass(let labels) = outputKind, labels != ["0", "1"] { named = (" (\(labels[1]))", " (\(labels[0]))") }
+            lines.append("Positive\(named.positive): \(groupedThousands(statistics.positive)) (\(percent(statistics.positive))%)")
+            lines.append("Negative\(named.negative): \(groupedThousands(statistics.negative)) (\(percent(statistics.negative))%)")
         case .multiclass(let labels):
             lines.append("Classes:")
             for (label, count) in zip(labels, classCounts) {

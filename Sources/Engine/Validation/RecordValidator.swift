@@ -6,6 +6,9 @@ import Files
 struct RecordValidator {
     let file: String
     let plan: ColumnPlan
+    /// Whether an empty feature is passed to the model as NaN (a model that handles missing
+    /// values: ``ONNXModel/acceptsMissingValues``) rather than rejected.
+    var missingIsNaN = false
 
     /// Structural checks: an unterminated or malformed quote, a ragged row, a blank id.
     func structuralIssue(
@@ -51,6 +54,10 @@ struct RecordValidator {
                 }
                 return fieldIssue(fields, bytes, line: line, column: column, rule: .outOfRange, "is outside the Float32 range (±3.4e38)")
             case .empty:
+                if missingIsNaN {
+                    row[feature] = .nan
+                    continue
+                }
                 return fieldIssue(fields, bytes, line: line, column: column, rule: .emptyValue, "is empty; every feature needs a number")
             case .nonFinite:
                 return fieldIssue(

@@ -35,8 +35,9 @@ struct ModelCommand: ParsableCommand {
             }
             Standard.output.write(description.description + "\n")
             let verdict: String
+            let model: ONNXModel
             do {
-                let model = try ONNXModel.load(path: path)
+                model = try ONNXModel.load(path: path)
                 let schema = try OutputSchema.resolve(for: model, option: outputKind.option)
                 let columns = schema.predictionColumns.joined(separator: ", ")
                 verdict =
@@ -48,6 +49,7 @@ struct ModelCommand: ParsableCommand {
                 Standard.output.write("status: not usable as is: \(error.description)\n")
                 throw CLIFailure.usage("\(path) needs --output-kind (see above)")
             }
+            Standard.output.write("family: \(model.family)\n")
             Standard.output.write("status: \(verdict)\n")
             Standard.output.write("matrix kernels: \(ONNXModel.matrixKernels)\n")
         }

@@ -3,14 +3,18 @@
 
 Usage (the Swift tests run this as a subprocess):
 
-    python3 Tests/EngineTests/Fixtures/ort_oracle.py MODEL IN.f32 ROWS COLS OUT.f32
+    python3 Tests/EngineTests/Fixtures/ort_oracle.py MODEL IN.f32 ROWS COLS OUT.f32 [LABELS.txt]
 
 * reads ROWS x COLS little-endian float32 values, row-major, from IN.f32;
 * runs them through MODEL's single graph input with onnxruntime on the
   CPUExecutionProvider with every graph optimisation disabled
   (ORT_DISABLE_ALL), so ORT computes the graph as written;
-* writes the FIRST graph output as little-endian float32, row-major, to
-  OUT.f32 (other output dtypes are converted to float32);
+* writes the output inferwatcher reads as little-endian float32, row-major,
+  to OUT.f32: the first float tensor output, else a ZipMap's sequence of
+  maps turned back into rows of probabilities (in the maps' key order, the
+  classifier's label order), else the first output converted to float32;
+* with LABELS.txt, writes a classifier's label output (the first int64 or
+  string output) there, one label per line;
 * prints the output's shape as JSON on stdout, e.g. ``[10000, 3]``.
 
 If the model's input is declared int32/int64/double the float32 rows are
@@ -28,7 +32,7 @@ import json
 import os
 import sys
 
-USAGE = "usage: ort_oracle.py MODEL IN.f32 ROWS COLS OUT.f32"
+USAGE = "usage: ort_oracle.py MODEL IN.f32 ROWS COLS OUT.f32 [LABELS.txt]"
 
 _ORT_TO_NUMPY = {
     "tensor(float)": "<f4",
@@ -52,7 +56,7 @@ def parse_count(text: str, what: str) -> int:
     return value
 
 
-def run(model_path: str, in_path: str, rows: int, cols: int, out_path: str) -> list[int]:
+def run(model_path: str, in_path: str, rows: int, cols: int, out_path: str, labels_path: str | None = None) -> list[int]:
     try:
         import numpy as np
         import onnxruntime as ort
@@ -95,12 +99,26 @@ def run(model_path: str, in_path: str, rows: int, cols: int, out_path: str) -> l
         raise OracleError(f"input {model_input.name!r} has unsupported type {model_input.type}")
     feed = np.ascontiguousarray(data.astype(dtype, copy=False))
 
+    outputs = session.get_outputs()
+    scores = next((o for o in outputs if o.type == "tensor(float)"), None)
+    zipmap = next((o for o in outputs if o.type.startswith("seq(map(")), None)
+    chosen = scores or zipmap or outputs[0]
+    label = next((o for o in outputs if o.type in ("tensor(int64)", "tensor(string)")), None)
+    wanted = [chosen.name] + ([label.name] if labels_path and label is not None else [])
     try:
-        first = session.run([session.get_outputs()[0].name], {model_input.name: feed})[0]
+        values = session.run(wanted, {model_input.name: feed})
     except Exception as exc:  # noqa: BLE001
         raise OracleError(f"onnxruntime failed to run {model_path}: {exc}") from None
 
+    first = values[0]
+    if chosen is zipmap:
+        first = [list(row.values()) for row in first]
     result = np.ascontiguousarray(np.asarray(first).astype("<f4", copy=False))
+    if labels_path:
+        if label is None:
+            raise OracleError(f"{model_path} has no int64 or string output to write as labels")
+        with open(labels_path, "w", encoding="utf-8") as f:
+            f.writelines(f"{value}\n" for value in np.asarray(values[1]).reshape(-1).tolist())
     tmp_path = out_path + ".tmp"
     result.tofile(tmp_path)
     os.replace(tmp_path, out_path)
@@ -108,14 +126,14 @@ def run(model_path: str, in_path: str, rows: int, cols: int, out_path: str) -> l
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 6:
-        print(f"ort_oracle: error: expected 5 arguments\n{USAGE}", file=sys.stderr)
+    if len(argv) not in (6, 7):
+        print(f"ort_oracle: error: expected 5 or 6 arguments\n{USAGE}", file=sys.stderr)
         return 1
-    _, model_path, in_path, rows_text, cols_text, out_path = argv
+    _, model_path, in_path, rows_text, cols_text, out_path = argv[:6]
     try:
         rows = parse_count(rows_text, "ROWS")
         cols = parse_count(cols_text, "COLS")
-        shape = run(model_path, in_path, rows, cols, out_path)
+        shape = run(model_path, in_path, rows, cols, out_path, argv[6] if len(argv) == 7 else None)
     except OracleError as exc:
         print(f"ort_oracle: error: {exc}", file=sys.stderr)
         return 1

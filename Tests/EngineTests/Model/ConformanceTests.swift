@@ -144,21 +144,26 @@ enum Oracle {
         }
     }
 
-    /// Scores `input` with onnxruntime; returns the output values and shape.
+    /// Scores `input` with onnxruntime; returns the output values and shape, and with `labels`
+    /// the classifier's label output as text (else empty).
     static func predict(
-        model: String, input: [Float], rows: Int, columns: Int, folder: TemporaryFolder
-    ) throws -> (values: [Float], shape: [Int]) {
+        model: String, input: [Float], rows: Int, columns: Int, folder: TemporaryFolder, labels: Bool = false
+    ) throws -> (values: [Float], shape: [Int], labels: [String]) {
         let inPath = folder.path + "/in.f32"
         let outPath = folder.path + "/out.f32"
+        let labelsPath = folder.path + "/labels.txt"
         try input.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: inPath))
-        let result = try run(["python3", ConformanceFixture.oraclePath, model, inPath, String(rows), String(columns), outPath])
+        let result = try run(
+            ["python3", ConformanceFixture.oraclePath, model, inPath, String(rows), String(columns), outPath] + (labels ? [labelsPath] : [])
+        )
         guard result.status == 0 else {
             throw ConformanceFailure("the oracle failed on \(model): \(result.error)")
         }
         let shape = try JSONDecoder().decode([Int].self, from: Data(result.output.utf8))
         let data = try Data(contentsOf: URL(fileURLWithPath: outPath))
         let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        return (values, shape)
+        let labelLines = labels ? try String(contentsOfFile: labelsPath, encoding: .utf8).split(separator: "\n").map(String.init) : []
+        return (values, shape, labelLines)
     }
 }
 

@@ -204,7 +204,7 @@ struct PredictionTests {
     func twoClass() throws {
         let predictor = try BatchPredictor(
             modelPath: Fixtures.model("two_class"), options: testOptions { $0.features = Fixtures.featureColumns })
-        #expect(predictor.schema.kind == .twoClass)
+        #expect(predictor.schema.kind == .twoClass(labels: ["0", "1"]))
         let row = Dictionary(uniqueKeysWithValues: zip(Fixtures.featureColumns, [40.0, 90000, 700, 5, 400, 80, 1, 1, 2, 3]))
         let prediction = try #require(try predictor.predict(rows: [row]).first)
         #expect(prediction.score == prediction.probabilities[1])

@@ -58,6 +58,14 @@ struct NodeAttributes {
         return attribute.floats
     }
 
+    func strings(_ name: String) throws(OperatorError) -> [String]? {
+        guard let attribute = byName[name] else { return nil }
+        guard attribute.type == .strings || attribute.type == .undefined else {
+            throw .invalid("attribute '\(name)' must be a list of strings")
+        }
+        return attribute.strings.map { String(decoding: $0, as: UTF8.self) }
+    }
+
     func string(_ name: String, default defaultValue: String) throws(OperatorError) -> String {
         guard let attribute = byName[name] else { return defaultValue }
         guard attribute.type == .string || (attribute.type == .undefined && attribute.hasS) else {
