@@ -121,6 +121,7 @@ inst 0644 systemd/tmpfiles.d/inferwatcher.conf usr/lib/tmpfiles.d/inferwatcher.c
 inst 0644 systemd/inferwatcher.catalog usr/lib/systemd/catalog/inferwatcher.catalog
 inst 0644 systemd/inferwatcher.yaml etc/inferwatcher/inferwatcher.yaml
 inst 0644 examples/model.onnx usr/share/inferwatcher/examples/model.onnx
+inst 0644 examples/trees.onnx usr/share/inferwatcher/examples/trees.onnx
 for page in "$MAN_OUT"/*.1; do
 	inst 0644 "$page" "usr/share/man/man1/$(basename "$page")"
 done

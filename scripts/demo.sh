@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The main job on the bundled example, through the real daemon: starts `inferwatcher serve` on a
-# temporary spool with the demo model (examples/model.onnx), drops 10,000 generated sample rows
-# into incoming/, waits for the dated archive folder, shows it and its report, and stops.
+# temporary spool with the demo model (examples/model.onnx, an MLP), drops 10,000 generated sample
+# rows into incoming/, waits for the dated archive folder, shows it and its report; then 10,000 more
+# rows through a second pipeline, `trees`, whose model is a LightGBM classifier
+# (examples/trees.onnx: Tests/EngineTests/Fixtures/trees/lgbm_binary.onnx, made by
+# make_tree_models.py), and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 INFERWATCHER_SKIP_PYTHON=1 scripts/setup.sh
@@ -11,6 +14,7 @@ bin=$(swift build -c release --show-bin-path)/inferwatcher
 scripts/man.sh > /dev/null  # make man: the source build's man pages, in .build/man
 work=$(mktemp -d /tmp/inferwatcher-demo.XXXXXX)
 model=$(pwd)/examples/model.onnx
+trees=$(pwd)/examples/trees.onnx
 
 cat > "$work/inferwatcher.yaml" <<YAML
 state_dir: $work/state
@@ -19,6 +23,11 @@ pipelines:
     spool: $work/spool
     archive: $work/archive
     model: $model
+    settle: 500ms
+  trees:
+    spool: $work/spool-trees
+    archive: $work/archive-trees
+    model: $trees
     settle: 500ms
 YAML
 echo "== configuration ($work/inferwatcher.yaml)"
@@ -33,24 +42,34 @@ for _ in $(seq 1 100); do grep -q "ready:" "$work/daemon.log" && break; sleep 0.
 
 echo "== dropping batch_input.csv (10,000 rows) into $work/spool/incoming/"
 "$bin" sample-data --rows 10000 --seed 42 --output "$work/batch_input.csv"
+"$bin" sample-data --rows 10000 --seed 7 --output "$work/trees_input.csv"
 mv "$work/batch_input.csv" "$work/spool/incoming/"
 
-for _ in $(seq 1 300); do
-    job=$(find "$work/archive" -mindepth 2 -maxdepth 2 -type d -name 'batch_input-*' 2>/dev/null | head -1)
-    [ -n "$job" ] && break
-    sleep 0.1
-done
-[ -n "${job:-}" ] || { echo "the job was not archived; daemon log:"; cat "$work/daemon.log"; exit 1; }
+# archived ARCHIVE NAME: waits for the job folder of NAME, then shows it, its report and first rows.
+archived() {
+    local job=""
+    for _ in $(seq 1 300); do
+        job=$(find "$1" -mindepth 2 -maxdepth 2 -type d -name "$2-*" 2>/dev/null | head -1)
+        [ -n "$job" ] && break
+        sleep 0.1
+    done
+    [ -n "$job" ] || { echo "the job was not archived; daemon log:"; cat "$work/daemon.log"; exit 1; }
+    echo
+    echo "== archived: $job"
+    ls -l "$job"
+    echo
+    cat "$job/report.txt"
+    echo
+    echo "== predictions.csv (first lines)"
+    head -4 "$job/predictions.csv"
+    echo
+}
+archived "$work/archive" batch_input
 
-echo
-echo "== archived: $job"
-ls -l "$job"
-echo
-cat "$job/report.txt"
-echo
-echo "== predictions.csv (first lines)"
-head -4 "$job/predictions.csv"
-echo
+echo "== 10,000 more rows into the trees pipeline ($trees: LightGBM, 60 trees)"
+"$bin" model inspect "$trees" | grep -E '^(family|status):'
+mv "$work/trees_input.csv" "$work/spool-trees/incoming/"
+archived "$work/archive-trees" trees_input
 echo "== inferwatcher status"
 "$bin" status --config "$work/inferwatcher.yaml"
 

@@ -35,6 +35,29 @@ struct SpoolIntegrationTests {
         #expect(daemon.log.contains("job succeeded"))
     }
 
+    @Test(
+        "tree models: a file scored by LightGBM and one by a scikit-learn model with string labels are archived with their reports",
+        arguments: [("lgbm_binary", "Positive: "), ("gb_classifier", "Positive (stay): ")])
+    func treeModels(_ model: String, _ positiveLine: String) throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure(model: Repository.root + "/Tests/EngineTests/Fixtures/trees/\(model).onnx")
+        try daemon.start()
+        // The last row lacks its income: a tree model takes it as missing, not as a rejection.
+        try daemon.drop("scored_by_\(model).csv", sampleCSV(rows: 500) + "501,30,,600,10,100,55.50,1,0,2,3\n")
+        waitUntil(20, "the job to be archived") { daemon.archivedJobs().count == 1 && daemon.files(in: daemon.processing).isEmpty }
+        let folder = try #require(daemon.archivedJobs().first)
+        #expect(daemon.files(in: folder) == ["input.csv.zst", "manifest.json", "predictions.csv", "report.json", "report.txt"])
+        let predictions = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8).split(separator: "\n")
+        #expect(predictions.count == 502)
+        let labels = Set(predictions.dropFirst().map { $0.split(separator: ",")[2] })
+        #expect(labels.isSubset(of: model == "gb_classifier" ? ["churn", "stay"] : ["0", "1"]))
+        #expect(predictions.last?.hasPrefix("501,") == true)
+        let report = try String(contentsOfFile: folder + "/report.txt", encoding: .utf8)
+        #expect(report.contains("Total Predictions: 501"))
+        #expect(report.contains(positiveLine))
+        #expect(daemon.stop() == 0)
+    }
+
     @Test(".csv.gz, .csv.zst and .parquet drops are archived as received; truncated ones are quarantined with the reason")
     func compressedDrops() throws {
         let daemon = try DaemonHarness()
