@@ -30,6 +30,9 @@ public struct ONNXModel: Sendable {
     /// or `classlabels_int64s` as text), in the order of its probability columns; nil when the
     /// output does not come from an ONNX-ML classifier.
     public let classLabels: [String]?
+    /// The `post_transform` of the ONNX-ML node that computes the output (`LOGISTIC`,
+    /// `SOFTMAX`, `NONE`, …); nil when the output does not come from one.
+    public let outputPostTransform: String?
     /// Whether a missing feature value may be fed as NaN: true when every node that reads the
     /// input is a tree ensemble, which sends NaN down its missing-value track (or, without one,
     /// its false branch), exactly as onnxruntime does. Elsewhere a missing value is a rejection.
@@ -120,6 +123,10 @@ public struct ONNXModel: Sendable {
         let producer = ONNXModel.producingNode(of: interface.outputName, in: model.graph)
         self.outputProducer = producer.opType
         self.classLabels = producer.node.flatMap(ONNXModel.classLabels(of:))
+        self.outputPostTransform = producer.node.flatMap { node in
+            guard node.domain == OpsetSupport.machineLearningDomain else { return nil }
+            return node.attribute.first(where: { $0.name == "post_transform" }).map { String(decoding: $0.s, as: UTF8.self) } ?? "NONE"
+        }
         let readers = model.graph.node.filter { $0.input.contains(interface.inputName) }
         self.acceptsMissingValues =
             !readers.isEmpty
@@ -221,13 +228,18 @@ public struct ONNXModel: Sendable {
         if let strings = node.attribute.first(where: { $0.name == "classlabels_strings" }), !strings.strings.isEmpty {
             return strings.strings.map { String(decoding: $0, as: UTF8.self) }
         }
-        return node.attribute.first(where: { $0.name == "classlabels_int64s" }).map { $0.ints.map(String.init) }
+        // TreeEnsembleClassifier names them classlabels_int64s, LinearClassifier classlabels_ints.
+        return node.attribute.first(where: { $0.name == "classlabels_int64s" || $0.name == "classlabels_ints" }).map {
+            $0.ints.map(String.init)
+        }
     }
 
     /// Follows the output back through shape-only and pass-through nodes to the node that computes
     /// it; the op type is the last pass-through's when the chain starts at the graph input.
     static func producingNode(of output: String, in graph: Onnx_GraphProto) -> (opType: String, node: Onnx_NodeProto?) {
-        let passThrough: Set<String> = ["Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast", "Dropout"]
+        // Normalizer: skl2onnx ends a multi-class LogisticRegression with an L1 normalisation of
+        // probabilities that already sum to one.
+        let passThrough: Set<String> = ["Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast", "Dropout", "Normalizer"]
         var producer: [String: Onnx_NodeProto] = [:]
         for node in graph.node {
             for name in node.output where !name.isEmpty {

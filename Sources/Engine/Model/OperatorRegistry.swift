@@ -269,5 +269,9 @@ enum OperatorRegistry {
     private static let machineLearningFactories: [String: KernelFactory] = [
         "TreeEnsembleClassifier": { context throws(OperatorError) in try TreeEnsembleClassifierKernel(context) },
         "TreeEnsembleRegressor": { context throws(OperatorError) in try TreeEnsembleRegressorKernel(context) },
+        "LinearClassifier": { context throws(OperatorError) in try LinearClassifierKernel(context) },
+        "LinearRegressor": { context throws(OperatorError) in try LinearRegressorKernel(context) },
+        "Scaler": { context throws(OperatorError) in try ScalerKernel(context) },
+        "Normalizer": { context throws(OperatorError) in try NormalizerKernel(context) },
     ]
 }

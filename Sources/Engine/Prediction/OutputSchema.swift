@@ -107,7 +107,10 @@ public struct OutputSchema: Sendable, Equatable {
             switch (model.outputProducer, width) {
             case ("Sigmoid", _), ("Softmax", 2...), ("TreeEnsembleClassifier", 2...):
                 return try classes(.none)
-            case ("TreeEnsembleRegressor", 1):
+            case ("LinearClassifier", 2...) where model.outputPostTransform != "NONE":
+                // LOGISTIC or SOFTMAX: probabilities (without a transform they are margins).
+                return try classes(.none)
+            case ("TreeEnsembleRegressor", 1), ("LinearRegressor", 1):
                 return OutputSchema(kind: .regression, transform: .none, width: 1)
             default:
                 throw PredictionError(

@@ -44,7 +44,7 @@ struct ModelDescriptionTests {
         graph.node("TopK", ["x", "k"], ["values", "indices"], name: "topk_1")
         graph.node("TopK", ["values", "k"], ["v2", "i2"], name: "topk_2")
         graph.node("Sigmoid", ["v2"], ["y"], name: "sig")
-        graph.node("LinearRegressor", ["x"], ["lr"], name: "linear", domain: "ai.onnx.ml")
+        graph.node("SVMRegressor", ["x"], ["svm"], name: "svm", domain: "ai.onnx.ml")
         let folder = try TemporaryFolder()
         let description = try ONNXModelDescription.read(path: try graph.write(to: folder))
         #expect(!description.isOpsetSupported)
@@ -53,14 +53,14 @@ struct ModelDescriptionTests {
             description.operators == [
                 .init(name: "Sigmoid", count: 1, isSupported: true),
                 .init(name: "TopK", count: 2, isSupported: false),
-                .init(name: "ai.onnx.ml.LinearRegressor", count: 1, isSupported: false),
+                .init(name: "ai.onnx.ml.SVMRegressor", count: 1, isSupported: false),
             ]
         )
         #expect(
             description.unsupportedNodes == [
                 .init(operatorName: "TopK", nodeName: "topk_1"),
                 .init(operatorName: "TopK", nodeName: "topk_2"),
-                .init(operatorName: "ai.onnx.ml.LinearRegressor", nodeName: "linear"),
+                .init(operatorName: "ai.onnx.ml.SVMRegressor", nodeName: "svm"),
             ]
         )
         #expect(description.description.contains("TopK (node 'topk_2')"))

@@ -3,7 +3,8 @@ import Testing
 
 @testable import Engine
 
-/// One entry of `Fixtures/trees/fixtures.json` (written by `Fixtures/make_tree_models.py`).
+/// One entry of `Fixtures/trees/fixtures.json` or `linear.json` (written by
+/// `Fixtures/make_tree_models.py` and `make_linear_models.py`).
 struct TreeFixture: Decodable, Sendable, CustomTestStringConvertible {
     let name: String
     let file: String
@@ -32,9 +33,13 @@ struct TreeFixture: Decodable, Sendable, CustomTestStringConvertible {
     static let folder: String = URL(fileURLWithPath: ConformanceFixture.modelsFolder).deletingLastPathComponent()
         .appendingPathComponent("trees").path
 
+    /// The tree fixtures (`fixtures.json`, make_tree_models.py) and the linear ones
+    /// (`linear.json`, make_linear_models.py).
     static func loadManifest() throws -> [TreeFixture] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/fixtures.json"))
-        return try JSONDecoder().decode(Manifest.self, from: data).fixtures
+        try ["fixtures.json", "linear.json"].flatMap { name in
+            let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            return try JSONDecoder().decode(Manifest.self, from: data).fixtures
+        }
     }
 
     static let all: [TreeFixture] = (try? loadManifest()) ?? []
@@ -42,7 +47,7 @@ struct TreeFixture: Decodable, Sendable, CustomTestStringConvertible {
     var path: String { TreeFixture.folder + "/" + file }
 }
 
-@Suite("Tree ensembles (ONNX-ML) against onnxruntime")
+@Suite("Tree ensembles and linear models (ONNX-ML) against onnxruntime")
 struct TreeConformanceTests {
     static let rowCount = 10_000
 
@@ -52,7 +57,7 @@ struct TreeConformanceTests {
         for expected in [
             "lgbm_binary", "lgbm_regressor", "lgbm_multiclass", "xgb_binary", "xgb_multiclass", "rf_regressor",
             "hgb_classifier", "gb_classifier", "catboost_binary", "lgbm_500", "hand_sum", "hand_average", "hand_min",
-            "hand_max", "hand_classifier",
+            "hand_max", "hand_classifier", "logreg_scaled", "logreg_multiclass", "linear_regression",
         ] {
             #expect(names.contains(expected), "fixtures.json has no \(expected)")
         }
@@ -67,8 +72,9 @@ struct TreeConformanceTests {
         }
     }
 
-    /// The sample columns' values, with one row in ten missing a value (NaN) and one in ten
-    /// holding a split's exact threshold, so both the missing-value tracks and ties are compared.
+    /// The sample columns' values, with one row in five missing a value (NaN, for models that take
+    /// missing values) and one in five holding a split's exact threshold (for trees), so both the
+    /// missing-value tracks and ties are compared.
     static func rows(for fixture: TreeFixture, model: ONNXModel) throws -> [Float] {
         let seed = fixture.name.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 }
         var values = try SampleColumns.rows(rowCount, columns: fixture.columns, seed: seed)
@@ -77,6 +83,8 @@ struct TreeConformanceTests {
         for row in 0..<rowCount {
             switch row % 10 {
             case 3, 8:
+                // Only a model that takes missing values is fed them (the others' rows are rejected).
+                guard model.acceptsMissingValues else { break }
                 values[row * width + (row / 10) % width] = .nan
             case 5, 7:
                 guard !splits.isEmpty else { break }
