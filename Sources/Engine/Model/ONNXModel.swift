@@ -34,8 +34,9 @@ public struct ONNXModel: Sendable {
     /// `SOFTMAX`, `NONE`, …); nil when the output does not come from one.
     public let outputPostTransform: String?
     /// Whether a missing feature value may be fed as NaN: true when every node that reads the
-    /// input is a tree ensemble, which sends NaN down its missing-value track (or, without one,
-    /// its false branch), exactly as onnxruntime does. Elsewhere a missing value is a rejection.
+    /// input handles it: a tree ensemble, which sends NaN down its missing-value track (or,
+    /// without one, its false branch) exactly as onnxruntime does, or an Imputer that replaces
+    /// NaN. Elsewhere a missing value is a rejection.
     public let acceptsMissingValues: Bool
     /// The model's `metadata_props`.
     public let metadata: [String: String]
@@ -127,10 +128,15 @@ public struct ONNXModel: Sendable {
             guard node.domain == OpsetSupport.machineLearningDomain else { return nil }
             return node.attribute.first(where: { $0.name == "post_transform" }).map { String(decoding: $0.s, as: UTF8.self) } ?? "NONE"
         }
-        let readers = model.graph.node.filter { $0.input.contains(interface.inputName) }
+        // The nodes that read the input, and whether each handles NaN: a tree ensemble, or an
+        // Imputer that replaces NaN (skl2onnx's SimpleImputer).
+        let readers = plan.steps.filter { $0.inputs.contains(plan.inputSlot) }.map(\.kernel)
         self.acceptsMissingValues =
             !readers.isEmpty
-            && readers.allSatisfy { $0.domain == OpsetSupport.machineLearningDomain && $0.opType.hasPrefix("TreeEnsemble") }
+            && readers.allSatisfy { kernel in
+                kernel is TreeEnsembleClassifierKernel || kernel is TreeEnsembleRegressorKernel
+                    || (kernel as? ImputerKernel)?.replacesMissingValues == true
+            }
         self.metadata = Dictionary(model.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         self.opsetVersion = opset
         self.producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")

@@ -273,5 +273,6 @@ enum OperatorRegistry {
         "LinearRegressor": { context throws(OperatorError) in try LinearRegressorKernel(context) },
         "Scaler": { context throws(OperatorError) in try ScalerKernel(context) },
         "Normalizer": { context throws(OperatorError) in try NormalizerKernel(context) },
+        "Imputer": { context throws(OperatorError) in try ImputerKernel(context) },
     ]
 }

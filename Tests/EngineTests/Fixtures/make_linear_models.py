@@ -13,6 +13,9 @@ make_tree_models.py's fixtures.json), trained on the same sample columns:
 * ``logreg_multiclass.onnx``  StandardScaler + LogisticRegression, 3 classes: Scaler,
                               LinearClassifier (SOFTMAX), Normalizer (L1).
 * ``linear_regression.onnx``  StandardScaler + LinearRegression: Scaler, LinearRegressor.
+* ``imputed_logreg.onnx``     SimpleImputer (mean) + StandardScaler + LogisticRegression, trained
+                              with 5% of every column missing: Imputer, Scaler, LinearClassifier;
+                              inferwatcher feeds it empty fields as NaN.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from make_tree_models import COLUMNS, OUT, binary_labels, describe, latent, samp
 
 
 def main() -> int:
+    from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -36,19 +40,23 @@ def main() -> int:
 
     rng = np.random.default_rng(34)
     x = sample(20000, rng, missing=0.0)
+    x_missing = sample(20000, rng, missing=0.05)
     skl_input = [("input", FloatTensorType([None, len(COLUMNS)]))]
     opsets = {"": 17, "ai.onnx.ml": 3}
     fixtures = []
-    for name, model, y, kind, labels in [
-        ("logreg_scaled", make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)), binary_labels(x, rng), "two_class", ["0", "1"]),
-        ("logreg_multiclass", make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)), three_classes(x, rng), "multiclass",
-         ["0", "1", "2"]),
-        ("linear_regression", make_pipeline(StandardScaler(), LinearRegression()), latent(x, rng) * 1000 + 5000, "regression", []),
+    for name, model, x, y, kind, labels in [
+        ("logreg_scaled", make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)), x, binary_labels(x, rng), "two_class",
+         ["0", "1"]),
+        ("logreg_multiclass", make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)), x, three_classes(x, rng),
+         "multiclass", ["0", "1", "2"]),
+        ("linear_regression", make_pipeline(StandardScaler(), LinearRegression()), x, latent(x, rng) * 1000 + 5000, "regression", []),
+        ("imputed_logreg", make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=500)), x_missing,
+         binary_labels(x_missing, rng), "two_class", ["0", "1"]),
     ]:
         model.fit(x, y)
         options = {id(model.steps[-1][1]): {"zipmap": False}} if kind != "regression" else None
         path = save(to_onnx(model, initial_types=skl_input, target_opset=opsets, options=options), name)
-        fixtures.append(describe(path, name, kind, labels, f"StandardScaler + {type(model.steps[-1][1]).__name__}"))
+        fixtures.append(describe(path, name, kind, labels, " + ".join(type(step).__name__ for _, step in model.steps)))
         print(f"{name}: {os.path.getsize(path)} bytes")
     with open(os.path.join(OUT, "linear.json"), "w") as f:
         json.dump({"fixtures": fixtures}, f, indent=2)

@@ -57,7 +57,7 @@ struct TreeConformanceTests {
         for expected in [
             "lgbm_binary", "lgbm_regressor", "lgbm_multiclass", "xgb_binary", "xgb_multiclass", "rf_regressor",
             "hgb_classifier", "gb_classifier", "catboost_binary", "lgbm_500", "hand_sum", "hand_average", "hand_min",
-            "hand_max", "hand_classifier", "logreg_scaled", "logreg_multiclass", "linear_regression",
+            "hand_max", "hand_classifier", "logreg_scaled", "logreg_multiclass", "linear_regression", "imputed_logreg",
         ] {
             #expect(names.contains(expected), "fixtures.json has no \(expected)")
         }

@@ -30,7 +30,7 @@ struct TreeModelPredictionTests {
         #expect(report.text().contains("Negative (churn): "))
     }
 
-    @Test("an empty feature reaches a tree model as NaN and takes the missing-value branch; a network rejects it")
+    @Test("an empty feature reaches a tree model (or an imputer) as NaN and takes the missing-value branch; a network rejects it")
     func missingValues() throws {
         let folder = try TemporaryFolder()
         let header = "user_id," + Fixtures.featureColumns.joined(separator: ",")
@@ -51,6 +51,10 @@ struct TreeModelPredictionTests {
             #expect(abs(written[row] - direct[row * 2 + 1]) < 1e-6)
         }
         #expect(model.acceptsMissingValues)
+        // An Imputer that replaces NaN in front of a linear model takes missing values too; the
+        // same pipeline without it does not.
+        #expect(try ONNXModel.load(path: Self.tree("imputed_logreg")).acceptsMissingValues)
+        #expect(try ONNXModel.load(path: Self.tree("logreg_scaled")).acceptsMissingValues == false)
 
         let network = try BatchPredictor(
             modelPath: Fixtures.model("mlp_legacy"), options: testOptions { $0.policy = .lenient(maxRejectedFraction: 1) })

@@ -1,5 +1,5 @@
 /// The rows of an ONNX-ML operator's float input: `[N, C]` (or `[C]`, one row).
-private func rowsOf(_ inputs: KernelInputs) throws(OperatorError) -> (tensor: Tensor, rows: Int, width: Int) {
+func machineLearningRows(_ inputs: KernelInputs) throws(OperatorError) -> (tensor: Tensor, rows: Int, width: Int) {
     let input = try inputs.floatInput(0)
     guard input.rank == 1 || input.rank == 2 else {
         throw .shape("input has shape \(input.shape.shapeText); expected [N, features]")
@@ -47,7 +47,7 @@ struct LinearRegressorKernel: OperatorKernel {
     }
 
     func run(_ inputs: inout KernelInputs) throws(OperatorError) -> [Tensor] {
-        let (input, rows, width) = try rowsOf(inputs)
+        let (input, rows, width) = try machineLearningRows(inputs)
         try checkCoefficients(coefficients, outputs: targets, width: width)
         var values = affine(input.floats, rows: rows, width: width, coefficients: coefficients, intercepts: intercepts, outputs: targets)
         values.withUnsafeMutableBufferPointer { values in
@@ -94,7 +94,7 @@ struct LinearClassifierKernel: OperatorKernel {
     }
 
     func run(_ inputs: inout KernelInputs) throws(OperatorError) -> [Tensor] {
-        let (input, rows, width) = try rowsOf(inputs)
+        let (input, rows, width) = try machineLearningRows(inputs)
         let classes = intercepts.count
         try checkCoefficients(coefficients, outputs: classes, width: width)
         var scores = affine(input.floats, rows: rows, width: width, coefficients: coefficients, intercepts: intercepts, outputs: classes)
@@ -123,67 +123,5 @@ struct LinearClassifierKernel: OperatorKernel {
             }
         }
         return [Tensor(shape: [rows], ints: labels), Tensor(shape: [rows, classes], floats: scores)]
-    }
-}
-
-/// ONNX-ML Scaler: `Y = (X − offset) · scale`, per feature or one value for all.
-struct ScalerKernel: OperatorKernel {
-    let offset: [Float]
-    let scale: [Float]
-
-    init(_ context: NodeContext) throws(OperatorError) {
-        offset = try context.attributes.floats("offset") ?? [0]
-        scale = try context.attributes.floats("scale") ?? [1]
-        guard !offset.isEmpty, !scale.isEmpty else { throw .invalid("Scaler needs 'offset' and 'scale' values") }
-    }
-
-    func run(_ inputs: inout KernelInputs) throws(OperatorError) -> [Tensor] {
-        let (input, rows, width) = try rowsOf(inputs)
-        for (name, values) in [("offset", offset), ("scale", scale)] where values.count != 1 && values.count != width {
-            throw .shape("\(name) has \(values.count) values for \(width) features")
-        }
-        var output = input.floats
-        for row in 0..<rows {
-            for feature in 0..<width {
-                let k = row * width + feature
-                output[k] = (output[k] - offset[offset.count == 1 ? 0 : feature]) * scale[scale.count == 1 ? 0 : feature]
-            }
-        }
-        return [Tensor(shape: input.shape, floats: output)]
-    }
-}
-
-/// ONNX-ML Normalizer: each row divided by its largest value (`MAX`), the sum of its absolute
-/// values (`L1`) or its Euclidean norm (`L2`); a row whose norm is 0 is left as it is.
-struct NormalizerKernel: OperatorKernel {
-    enum Norm: String {
-        case max = "MAX"
-        case l1 = "L1"
-        case l2 = "L2"
-    }
-
-    let norm: Norm
-
-    init(_ context: NodeContext) throws(OperatorError) {
-        let name = try context.attributes.string("norm", default: "MAX")
-        guard let norm = Norm(rawValue: name) else { throw .invalid("norm '\(name)' is not MAX, L1 or L2") }
-        self.norm = norm
-    }
-
-    func run(_ inputs: inout KernelInputs) throws(OperatorError) -> [Tensor] {
-        let (input, rows, width) = try rowsOf(inputs)
-        var output = input.floats
-        for row in 0..<rows {
-            let values = output[(row * width)..<((row + 1) * width)]
-            let divisor: Float
-            switch norm {
-            case .max: divisor = values.reduce(-Float.greatestFiniteMagnitude) { Swift.max($0, $1) }
-            case .l1: divisor = values.reduce(0) { $0 + abs($1) }
-            case .l2: divisor = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            }
-            guard divisor != 0 else { continue }
-            for k in (row * width)..<((row + 1) * width) { output[k] /= divisor }
-        }
-        return [Tensor(shape: input.shape, floats: output)]
     }
 }
