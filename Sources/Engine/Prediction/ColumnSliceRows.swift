@@ -106,6 +106,16 @@ extension WorkerState {
         result.rejectedOutput = rejected.takeBlock()
     }
 
+    /// Whether the row's value is missing: a null, or a text that is empty or only spaces. (A NaN
+    /// stored in a float column is a value, rejected as not finite, as `nan` in a CSV field is.)
+    private static func isMissing(_ data: ParquetColumnData, row: Int) -> Bool {
+        if data.isNull(row) { return true }
+        guard data.column.physicalType == .byteArray else { return false }
+        return data.withBytes(row) { raw in
+            raw.withMemoryRebound(to: UInt8.self) { DecimalParser.parse($0, 0, $0.count) == .empty }
+        }
+    }
+
     /// The first problem of a row, nil when it can be predicted: a null or blank id, then a
     /// missing (null), non-finite or out-of-range feature.
     private func rowIssue(
@@ -123,17 +133,7 @@ extension WorkerState {
             let column = plan.featureColumns[f]
             let data = slice.columns[column]!
             // A model that handles missing values takes a null, or an empty text, as NaN.
-            if validator.missingIsNaN
-                && (data.isNull(row)
-                    || (data.column.physicalType == .byteArray
-                        && data.withBytes(
-                            row,
-                            { raw in
-                                raw.withMemoryRebound(to: UInt8.self) { DecimalParser.parse($0, 0, $0.count) == .empty }
-                            })))
-            {
-                continue
-            }
+            if validator.missingIsNaN && Self.isMissing(data, row: row) { continue }
             if data.isNull(row) {
                 return issue(
                     slice, row: row, line: line, column: column, rule: .emptyValue, "is missing (null); every feature needs a number")

@@ -20,7 +20,7 @@ public enum PredictionsFileSummary {
         let classColumn = header.names.firstIndex(of: "prediction_class")
         let valueColumn = header.names.firstIndex(of: "prediction_value")
         let labels = header.names.filter { $0.hasPrefix("score_") }.map { String($0.dropFirst(6)) }
-        let kind: OutputSchema.Kind
+        var kind: OutputSchema.Kind
         if let _ = valueColumn {
             kind = .regression
         } else if scoreColumn != nil && classColumn != nil {
@@ -39,6 +39,10 @@ public enum PredictionsFileSummary {
         report.duplicateIDs = nil
         let timestampColumn = header.names.firstIndex(of: "timestamp")
         var classCounts = [Int](repeating: 0, count: labels.count)
+        // Two classes: rows per class text, and the class of the highest score (the positive one,
+        // for a model with labels of its own such as churn/stay).
+        var twoClassCounts: [String: Int] = [:]
+        var topScore = (score: -Double.infinity, label: "")
         var fields: [FieldSpan] = []
         var chunk: CSVChunk? = first
         var start = header.dataStart
@@ -69,6 +73,10 @@ public enum PredictionsFileSummary {
                     let classText = classColumn.map { CSVRecordScanner.text(of: fields[$0], in: bytes) }
                     report.statistics.add(value, positive: classText == "1")
                     if let classText, let index = labels.firstIndex(of: classText) { classCounts[index] += 1 }
+                    if let classText, kind == .binary, twoClassCounts.count <= 2 {
+                        twoClassCounts[classText, default: 0] += 1
+                        if value > topScore.score { topScore = (value, classText) }
+                    }
                 }
                 return nil
             }
@@ -76,6 +84,14 @@ public enum PredictionsFileSummary {
             chunk = try reader.next()
             start = 0
             if let next = chunk { line = next.firstLine }
+        }
+        // Classes other than 0 and 1 are the model's own labels: name them, and count the class
+        // the highest score has as positive.
+        if kind == .binary, twoClassCounts.count == 2, !twoClassCounts.keys.allSatisfy({ $0 == "0" || $0 == "1" }) {
+            let negative = twoClassCounts.keys.first { $0 != topScore.label }!
+            kind = .twoClass(labels: [negative, topScore.label])
+            report.outputKind = kind
+            report.statistics.setPositiveCount(twoClassCounts[topScore.label]!)
         }
         report.rowsRead = report.statistics.count
         report.rowsPredicted = report.statistics.count

@@ -19,6 +19,12 @@ public struct ScoreStatistics: Sendable, Equatable {
 
     public init() {}
 
+    /// Sets how many of the scores are positive, when that is known only after all were added
+    /// (a predictions file whose classes are a model's own labels).
+    mutating func setPositiveCount(_ count: Int) {
+        positive = count
+    }
+
     /// Adds one score.
     @inline(__always)
     public mutating func add(_ score: Double, positive isPositive: Bool) {

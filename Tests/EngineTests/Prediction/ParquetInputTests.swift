@@ -96,6 +96,21 @@ struct ParquetInputTests {
         #expect(folder.read("out.csv")!.split(separator: "\n").count == 1 + 1_995)
     }
 
+    @Test("a tree model takes Parquet nulls as missing values; a null id and a stored NaN are still rejected")
+    func nullsForTrees() throws {
+        let folder = try TemporaryFolder()
+        let predictor = try BatchPredictor(
+            modelPath: TreeModelPredictionTests.tree("lgbm_binary"),
+            options: testOptions {
+                $0.policy = .lenient(maxRejectedFraction: 0.1)
+                $0.features = Fixtures.featureColumns
+            })
+        let report = try predictor.predictCSV(input: "\(Self.folder)/nulls.parquet", output: "\(folder.path)/out.csv")
+        #expect(report.rowsRead == 2_000)
+        #expect(report.rejectedSample.map(\.line) == [5, 40])
+        #expect(report.rowsPredicted == 1_998)
+    }
+
     @Test("strict: the first bad row fails the file with its row and row group")
     func strictFailure() throws {
         let predictor = try BatchPredictor(modelPath: Fixtures.model("mlp_legacy"), options: testOptions())

@@ -28,6 +28,11 @@ struct TreeModelPredictionTests {
         #expect(report.statistics.positive == stay)
         #expect(report.text().contains("Positive (stay): "))
         #expect(report.text().contains("Negative (churn): "))
+        // `inferwatcher report predictions.csv` finds the labels again from the file.
+        let again = try PredictionsFileSummary.report(path: "\(folder.path)/out.csv")
+        #expect(again.outputKind == .twoClass(labels: ["churn", "stay"]))
+        #expect(again.statistics.positive == stay)
+        #expect(again.text().contains("Positive (stay): "))
     }
 
     @Test("an empty feature reaches a tree model (or an imputer) as NaN and takes the missing-value branch; a network rejects it")

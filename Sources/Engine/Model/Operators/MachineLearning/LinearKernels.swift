@@ -1,4 +1,5 @@
-/// The rows of an ONNX-ML operator's float input: `[N, C]` (or `[C]`, one row).
+/// The rows of an ONNX-ML operator's float input: `[N, C]` (or `[C]`, one row), with their count
+/// and width.
 func machineLearningRows(_ inputs: KernelInputs) throws(OperatorError) -> (tensor: Tensor, rows: Int, width: Int) {
     let input = try inputs.floatInput(0)
     guard input.rank == 1 || input.rank == 2 else {
@@ -40,7 +41,9 @@ struct LinearRegressorKernel: OperatorKernel {
     init(_ context: NodeContext) throws(OperatorError) {
         coefficients = try context.attributes.floats("coefficients") ?? []
         targets = try context.attributes.int("targets", default: 1)
-        guard targets >= 1 else { throw .invalid("targets is \(targets); a LinearRegressor needs at least 1") }
+        guard targets >= 1, targets <= TreeForest.maximumTargets else {
+            throw .invalid("targets is \(targets); 1 to \(TreeForest.maximumTargets) are supported")
+        }
         intercepts = try context.attributes.floats("intercepts") ?? [Float](repeating: 0, count: targets)
         guard intercepts.count == targets else { throw .invalid("intercepts has \(intercepts.count) values for \(targets) targets") }
         transform = try PostTransform(context)
@@ -83,6 +86,7 @@ struct LinearClassifierKernel: OperatorKernel {
         let ints = try context.attributes.ints("classlabels_ints") ?? []
         integerLabels = strings.isEmpty ? ints.map(Int64.init) : nil
         labelCount = strings.isEmpty ? ints.count : strings.count
+        guard labelCount >= 2 else { throw .invalid("a LinearClassifier needs at least 2 class labels, got \(labelCount)") }
         guard labelCount == intercepts.count || (intercepts.count == 1 && labelCount == 2) else {
             throw .invalid("\(labelCount) class labels for \(intercepts.count) rows of coefficients")
         }

@@ -30,13 +30,11 @@ private func treeBaseValues(_ context: NodeContext) throws(OperatorError) -> [Fl
     return try context.attributes.floats("base_values") ?? []
 }
 
-/// The rows of a tree ensemble's input: `[N, F]` float (or `[F]`, one row).
+/// The rows of a tree ensemble's input: `[N, F]` float (or `[F]`, one row), with every feature
+/// the trees read.
 private func treeInput(_ inputs: KernelInputs, forest: TreeForest) throws(OperatorError) -> (tensor: Tensor, rows: Int, stride: Int) {
-    let input = try inputs.floatInput(0)
-    let rows = input.rank == 1 ? 1 : input.shape[0]
-    let stride = input.rank == 1 ? input.count : input.count / max(input.shape[0], 1)
-    guard input.rank <= 2 else { throw .shape("input has shape \(input.shape.shapeText); a tree ensemble takes [N, features]") }
-    guard stride > 0 else { throw .shape("input has shape \(input.shape.shapeText), with no features") }
+    let (input, rows, stride) = try machineLearningRows(inputs)
+    guard stride > 0, rows > 0 else { throw .shape("input has shape \(input.shape.shapeText): no rows or no features") }
     guard forest.featuresRead <= stride else {
         throw .shape("the trees read feature \(forest.featuresRead - 1), but the input has \(stride) features per row")
     }

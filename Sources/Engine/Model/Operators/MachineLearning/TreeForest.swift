@@ -61,7 +61,8 @@ struct TreeForest: Sendable {
     let roots: [Int32]
     /// Each tree's depth: the steps a row takes from its root to its deepest leaf.
     let treeDepths: [Int32]
-    /// Leaf `k`'s weights are `leafTargets[leafStart[k]..<leafStart[k + 1]]` (and `leafWeights`).
+    /// Leaf `k`'s weights are `leafTargets[leafStart[k]..<leafStart[k + 1]]` (and `leafWeights`);
+    /// both end with one unused entry.
     let leafStart: [Int32]
     let leafTargets: [Int32]
     let leafWeights: [Float]
@@ -77,6 +78,9 @@ struct TreeForest: Sendable {
     var depth: Int { Int(treeDepths.max() ?? 0) }
 
     var treeCount: Int { roots.count }
+
+    /// The most classes or targets a model may declare (each row holds a score for every one).
+    static let maximumTargets = 65_536
 
     /// Compiles `listing` into pre-order arrays.
     /// - Throws: when the listing's arrays disagree in length, a node is listed twice, a child is
@@ -101,7 +105,9 @@ struct TreeForest: Sendable {
         else {
             throw .invalid("the weight lists (tree ids, node ids, targets, weights) differ in length")
         }
-        guard targetCount > 0 else { throw .invalid("the ensemble has no targets or classes") }
+        guard targetCount > 0, targetCount <= TreeForest.maximumTargets else {
+            throw .invalid("the ensemble has \(targetCount) targets or classes; 1 to \(TreeForest.maximumTargets) are supported")
+        }
 
         struct Key: Hashable {
             let tree: Int
@@ -200,6 +206,10 @@ struct TreeForest: Sendable {
             }
             treeDepths.append(Int32(depth))
         }
+        // One unused entry at the end, so that the weights' storage is never empty (a forest whose
+        // leaves carry no weight still has a buffer to point at).
+        leafTargets.append(0)
+        leafWeights.append(0)
         self.nodes = nodes
         self.leafOfNode = leafOfNode
         self.roots = roots
