@@ -3,7 +3,9 @@ import CKernels
 /// A loaded, validated and compiled ONNX model that scores batches of feature rows.
 ///
 /// The model takes one float input of shape `[batch, featureCount]` and the
-/// engine reads its first output. Loading checks everything it can up front —
+/// engine reads its first float output (a classifier's probabilities rather
+/// than its labels; see ``GraphInterface``), compiling only the nodes that
+/// output needs. Loading checks everything it can up front —
 /// file format, opset, operators, input shape, external data, graph wiring —
 /// and runs the graph once on a small probe batch, so a model that loads
 /// will run. The value is immutable and `predict` may be called from several
@@ -15,7 +17,8 @@ public struct ONNXModel: Sendable {
     public let inputName: String
     /// The number of features per row: the static second dimension of the input.
     public let featureCount: Int
-    /// The name of the first graph output, the one ``predict(_:rows:)`` returns.
+    /// The name of the output ``predict(_:rows:)`` returns: the first float graph output, or the
+    /// probabilities a ZipMap output is made from.
     public let outputName: String
     /// Values per row in the output: dimension 1 of a `[N, W]` output, 1 for a rank-1 `[N]` output
     /// (and the product of the trailing dimensions for higher ranks).
@@ -23,8 +26,9 @@ public struct ONNXModel: Sendable {
     /// The rank of the first output (1 for `[N]`, 2 for `[N, W]`).
     public let outputRank: Int
     /// The op type that computes the output, seen through Identity, Reshape, Flatten, Squeeze,
-    /// Unsqueeze, Cast and Dropout; e.g. `Sigmoid`, `Softmax`, `Gemm`, `Add`,
-    /// `TreeEnsembleClassifier`. Empty when the output is not computed by a node.
+    /// Unsqueeze, Cast, Dropout, Normalizer and a `Mul` by the constant 1; e.g. `Sigmoid`,
+    /// `Softmax`, `Gemm`, `Add`, `TreeEnsembleClassifier`. Empty when the output is not computed
+    /// by a node.
     public let outputProducer: String
     /// The class labels of the classifier node that computes the output (`classlabels_strings`,
     /// or `classlabels_int64s` as text), in the order of its probability columns; nil when the

@@ -164,6 +164,31 @@ struct TreeForestTests {
         }
     }
 
+    @Test("node ids far apart, and a tree listed in two runs, are found as well as compact ones")
+    func sparseIDs() throws {
+        var listing = Self.listing()
+        listing.nodeIDs = [5, 1_000_000, Int(Int32.max) + 7]
+        listing.trueNodeIDs = [1_000_000, 0, 0]
+        listing.falseNodeIDs = [Int(Int32.max) + 7, 0, 0]
+        listing.weightNodeIDs = [1_000_000, Int(Int32.max) + 7]
+        // A second tree, listed between the first tree's root and its leaves: a single leaf of 100.
+        listing.treeIDs = [0, 9, 0, 0]
+        listing.nodeIDs.insert(0, at: 1)
+        listing.featureIDs.insert(0, at: 1)
+        listing.modes.insert("LEAF", at: 1)
+        listing.thresholds.insert(0, at: 1)
+        listing.trueNodeIDs.insert(0, at: 1)
+        listing.falseNodeIDs.insert(0, at: 1)
+        listing.missingTracksTrue.insert(0, at: 1)
+        listing.weightTreeIDs.append(9)
+        listing.weightNodeIDs.append(0)
+        listing.weightTargets.append(0)
+        listing.weights.append(100)
+        let forest = try TreeForest(listing, targetCount: 1)
+        #expect(forest.treeCount == 2)
+        #expect(Self.scores(forest, [0, 2.5, 0, 2.6], width: 2) == [110, 120])
+    }
+
     @Test("a tree that loops back on itself is refused, not walked forever")
     func cycle() throws {
         var listing = Self.listing()

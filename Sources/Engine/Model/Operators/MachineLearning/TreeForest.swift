@@ -109,32 +109,31 @@ struct TreeForest: Sendable {
             throw .invalid("the ensemble has \(targetCount) targets or classes; 1 to \(TreeForest.maximumTargets) are supported")
         }
 
-        struct Key: Hashable {
-            let tree: Int
-            let node: Int
-        }
-        var position: [Key: Int] = [:]
-        position.reserveCapacity(count)
-        var treeOrder: [Int] = []
-        var seenTrees = Set<Int>()
-        for index in 0..<count {
-            let key = Key(tree: listing.treeIDs[index], node: listing.nodeIDs[index])
-            guard position.updateValue(index, forKey: key) == nil else {
-                throw .invalid("node \(key.node) of tree \(key.tree) is listed twice")
-            }
-            if seenTrees.insert(key.tree).inserted { treeOrder.append(index) }
-        }
-        var weightsAt = [[(target: Int32, weight: Float)]](repeating: [], count: count)
+        let index = try NodeIndex(treeIDs: listing.treeIDs, nodeIDs: listing.nodeIDs)
+        // Each listed node's weights, by a counting sort on the node's position: weightOrder
+        // holds weight entries grouped by node, node k's from weightFirst[k] to weightFirst[k + 1].
+        var weightPosition = [Int](repeating: 0, count: weightCount)
+        var weightFirst = [Int](repeating: 0, count: count + 1)
+        var treeRun = (id: Int.min, tree: -1)
         for k in 0..<weightCount {
-            let key = Key(tree: listing.weightTreeIDs[k], node: listing.weightNodeIDs[k])
-            guard let at = position[key] else {
-                throw .invalid("a weight names node \(key.node) of tree \(key.tree), which is not listed")
+            let (treeID, nodeID) = (listing.weightTreeIDs[k], listing.weightNodeIDs[k])
+            if treeID != treeRun.id { treeRun = (treeID, index.tree(treeID) ?? -1) }
+            guard treeRun.tree >= 0, let at = index.position(tree: treeRun.tree, node: nodeID) else {
+                throw .invalid("a weight names node \(nodeID) of tree \(treeID), which is not listed")
             }
             let target = listing.weightTargets[k]
             guard target >= 0, target < targetCount else {
-                throw .invalid("a weight of node \(key.node) of tree \(key.tree) is for target \(target), but there are \(targetCount)")
+                throw .invalid("a weight of node \(nodeID) of tree \(treeID) is for target \(target), but there are \(targetCount)")
             }
-            weightsAt[at].append((Int32(target), listing.weights[k]))
+            weightPosition[k] = at
+            weightFirst[at + 1] += 1
+        }
+        for k in 0..<count { weightFirst[k + 1] += weightFirst[k] }
+        var weightOrder = [Int](repeating: 0, count: weightCount)
+        var filled = weightFirst
+        for k in 0..<weightCount {
+            weightOrder[filled[weightPosition[k]]] = k
+            filled[weightPosition[k]] += 1
         }
 
         var nodes: [Node] = []
@@ -149,16 +148,16 @@ struct TreeForest: Sendable {
         var visited = [Bool](repeating: false, count: count)
         var featuresRead = 0
         var modes = Set<UInt8>()
-        for rootPosition in treeOrder {
+        for (tree, rootPosition) in index.roots.enumerated() {
             roots.append(Int32(nodes.count))
             var depth = 0
             // Work items: a listing position, the emitted branch whose false child it is, its depth.
             var pending: [(position: Int, falseChildOf: Int?, depth: Int)] = [(rootPosition, nil, 0)]
             while let item = pending.popLast() {
                 let at = item.position
-                let tree = listing.treeIDs[at]
+                let treeID = listing.treeIDs[at]
                 guard !visited[at] else {
-                    throw .invalid("node \(listing.nodeIDs[at]) of tree \(tree) is reached twice; each tree must be a tree")
+                    throw .invalid("node \(listing.nodeIDs[at]) of tree \(treeID) is reached twice; each tree must be a tree")
                 }
                 visited[at] = true
                 if let parent = item.falseChildOf { nodes[parent].falseChild = Int32(nodes.count) }
@@ -167,25 +166,25 @@ struct TreeForest: Sendable {
                 if modeName == "LEAF" {
                     nodes.append(Node(threshold: 0, feature: 0, falseChild: 0, mode: .lessOrEqual, missingGoesTrue: false, isLeaf: true))
                     leafOfNode.append(Int32(leafStart.count - 1))
-                    for entry in weightsAt[at] {
-                        leafTargets.append(entry.target)
-                        leafWeights.append(entry.weight)
+                    for k in weightOrder[weightFirst[at]..<weightFirst[at + 1]] {
+                        leafTargets.append(Int32(listing.weightTargets[k]))
+                        leafWeights.append(listing.weights[k])
                     }
                     leafStart.append(Int32(leafTargets.count))
                     continue
                 }
                 guard let mode = BranchMode(onnxName: modeName) else {
                     throw .invalid(
-                        "node \(listing.nodeIDs[at]) of tree \(tree) has mode '\(modeName)'; expected LEAF or BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, BRANCH_NEQ"
+                        "node \(listing.nodeIDs[at]) of tree \(treeID) has mode '\(modeName)'; expected LEAF or BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, BRANCH_NEQ"
                     )
                 }
                 let feature = listing.featureIDs[at]
                 guard feature >= 0, feature < Int(Int32.max) else {
-                    throw .invalid("node \(listing.nodeIDs[at]) of tree \(tree) reads feature \(feature)")
+                    throw .invalid("node \(listing.nodeIDs[at]) of tree \(treeID) reads feature \(feature)")
                 }
                 func child(_ id: Int, _ which: String) throws(OperatorError) -> Int {
-                    guard let child = position[Key(tree: tree, node: id)] else {
-                        throw .invalid("node \(listing.nodeIDs[at]) of tree \(tree) has \(which) child \(id), which is not in the tree")
+                    guard let child = index.position(tree: tree, node: id) else {
+                        throw .invalid("node \(listing.nodeIDs[at]) of tree \(treeID) has \(which) child \(id), which is not in the tree")
                     }
                     return child
                 }
@@ -221,6 +220,75 @@ struct TreeForest: Sendable {
         self.featuresRead = featuresRead
         self.uniformMode = modes.count == 1 ? BranchMode(rawValue: modes.first!) : (modes.isEmpty ? .lessOrEqual : nil)
         self.oneWeightPerLeaf = zip(leafStart, leafStart.dropFirst()).allSatisfy { $1 - $0 == 1 }
+    }
+}
+
+/// Finds a node's position in the listing from its tree and node ids, without hashing a million
+/// pairs: trees are numbered in order of first appearance (their nodes usually come in one run),
+/// and each tree looks its node ids up in a dense table when they are compact (converters number
+/// nodes 0, 1, 2, …), or in a dictionary when they are not.
+private struct NodeIndex {
+    /// Each tree's first listed node, in order of first appearance: its root.
+    private(set) var roots: [Int] = []
+    private var treeNumber: [Int: Int] = [:]
+    private var firstID: [Int] = []
+    private var dense: [[Int32]] = []
+    private var sparse: [[Int: Int]] = []
+
+    /// - Throws: when a (tree, node) pair is listed twice.
+    init(treeIDs: [Int], nodeIDs: [Int]) throws(OperatorError) {
+        var members: [[Int]] = []
+        var run = (id: Int.min, tree: -1)
+        for position in treeIDs.indices {
+            let id = treeIDs[position]
+            if id != run.id {
+                if let known = treeNumber[id] {
+                    run = (id, known)
+                } else {
+                    run = (id, roots.count)
+                    treeNumber[id] = roots.count
+                    roots.append(position)
+                    members.append([])
+                }
+            }
+            members[run.tree].append(position)
+        }
+        for positions in members {
+            let ids = positions.map { nodeIDs[$0] }
+            let low = ids.min()!
+            let high = ids.max()!
+            firstID.append(low)
+            let (span, overflow) = high.subtractingReportingOverflow(low)
+            if !overflow && span < 4 * ids.count + 16 {
+                var table = [Int32](repeating: -1, count: span + 1)
+                for (position, id) in zip(positions, ids) {
+                    guard table[id - low] < 0 else { throw .invalid("node \(id) of tree \(treeIDs[position]) is listed twice") }
+                    table[id - low] = Int32(position)
+                }
+                dense.append(table)
+                sparse.append([:])
+            } else {
+                var table: [Int: Int] = [:]
+                for (position, id) in zip(positions, ids) {
+                    guard table.updateValue(position, forKey: id) == nil else {
+                        throw .invalid("node \(id) of tree \(treeIDs[position]) is listed twice")
+                    }
+                }
+                dense.append([])
+                sparse.append(table)
+            }
+        }
+    }
+
+    /// The number of the tree with this id, if it has nodes.
+    func tree(_ id: Int) -> Int? { treeNumber[id] }
+
+    /// The listing position of node `node` of tree number `tree`.
+    func position(tree: Int, node: Int) -> Int? {
+        if dense[tree].isEmpty { return sparse[tree][node] }
+        let (offset, overflow) = node.subtractingReportingOverflow(firstID[tree])
+        guard !overflow, offset >= 0, offset < dense[tree].count, dense[tree][offset] >= 0 else { return nil }
+        return Int(dense[tree][offset])
     }
 }
 
