@@ -172,8 +172,7 @@ enum CSVRecordScanner {
         end > start && bytes[end - 1] == carriageReturn ? end - 1 : end
     }
 
-    /// The value of a field as text: quotes removed and doubled quotes undoubled.
-    /// A field's bytes with its quotes undone (`""` → `"`), as ``text(of:in:)`` decodes them.
+    /// A field's bytes with its quotes undone (`""` → `"`).
     static func bytes(of field: FieldSpan, in bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         let raw = UnsafeBufferPointer(rebasing: bytes[field.start..<field.end])
         guard field.hasDoubledQuotes && !field.isMalformed else { return Array(raw) }
@@ -187,18 +186,11 @@ enum CSVRecordScanner {
         return unescaped
     }
 
+    /// The value of a field as text: quotes removed and doubled quotes undoubled.
     static func text(of field: FieldSpan, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-        let raw = UnsafeBufferPointer(rebasing: bytes[field.start..<field.end])
         guard field.hasDoubledQuotes && !field.isMalformed else {
-            return String(decoding: raw, as: UTF8.self)
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self)
         }
-        var unescaped: [UInt8] = []
-        unescaped.reserveCapacity(raw.count)
-        var i = 0
-        while i < raw.count {
-            unescaped.append(raw[i])
-            i += raw[i] == quote ? 2 : 1
-        }
-        return String(decoding: unescaped, as: UTF8.self)
+        return String(decoding: self.bytes(of: field, in: bytes), as: UTF8.self)
     }
 }

@@ -21,17 +21,19 @@ struct ExecutionPlan: Sendable {
     let modelPath: String
     /// Folded constants at their slots; every other slot starts empty.
     let initialSlots: [Tensor?]
-    let inputSlot: Int
+    /// The slot of each graph input, in the graph's order.
+    let inputSlots: [Int]
     let outputSlot: Int
     let steps: [Step]
 
-    /// Runs the graph on one input tensor and returns the first graph output.
+    /// Runs the graph on one tensor per graph input and returns the output the engine reads.
     ///
-    /// The input is consumed: its slot then holds the only reference, so the first node (say,
-    /// a standardising `Sub`) can write its result over it instead of copying the batch.
-    func run(_ input: consuming Tensor) throws(ModelError) -> Tensor {
+    /// The inputs are consumed: their slots then hold the only reference, so the first node (say,
+    /// a standardising `Sub`) can write its result over its input instead of copying the batch.
+    func run(_ inputs: consuming [Tensor]) throws(ModelError) -> Tensor {
         var slots = initialSlots
-        slots[inputSlot] = consume input
+        for (slot, input) in zip(inputSlots, inputs) { slots[slot] = input }
+        inputs = []
         for step in steps {
             var inputs = KernelInputs(step.inputs.map { $0.flatMap { slots[$0] } })
             for slot in step.releases {

@@ -27,7 +27,8 @@ struct GraphCompiler {
 
     func compile() throws(ModelError) -> ExecutionPlan {
         var constants: [String: Tensor] = [:]
-        for initializer in graph.initializer where initializer.name != interface.inputName {
+        let inputNames = Set(interface.inputs.map(\.name))
+        for initializer in graph.initializer where !inputNames.contains(initializer.name) {
             constants[initializer.name] = try tensorDecoder.decode(initializer)
         }
         let order = try topologicalOrder(constants: constants)
@@ -81,9 +82,10 @@ struct GraphCompiler {
     /// Node indices in an order where every node comes after the nodes it reads from (stable for sorted graphs).
     private func topologicalOrder(constants: [String: Tensor]) throws(ModelError) -> [Int] {
         var producer: [String: Int] = [:]
+        let inputNames = Set(interface.inputs.map(\.name))
         for (index, node) in graph.node.enumerated() {
             for output in node.output where !output.isEmpty {
-                guard producer[output] == nil, output != interface.inputName, constants[output] == nil else {
+                guard producer[output] == nil, !inputNames.contains(output), constants[output] == nil else {
                     throw ModelError(
                         code: .invalidGraph,
                         message:
@@ -100,7 +102,7 @@ struct GraphCompiler {
                 if let source = producer[input] {
                     waitingOn[index] += 1
                     readers[source].append(index)
-                } else if input != interface.inputName && constants[input] == nil {
+                } else if !inputNames.contains(input) && constants[input] == nil {
                     throw ModelError(
                         code: .invalidGraph,
                         message:
@@ -182,7 +184,7 @@ struct GraphCompiler {
             initialSlots.append(constants[name])
             return initialSlots.count - 1
         }
-        let inputSlot = slot(for: interface.inputName)
+        let inputSlots = interface.inputs.map { slot(for: $0.name) }
         var lastReader: [Int: Int] = [:]
         var steps: [(inputs: [Int?], outputs: [Int?])] = []
         for (position, entry) in kept.enumerated() {
@@ -205,7 +207,7 @@ struct GraphCompiler {
         return ExecutionPlan(
             modelPath: path,
             initialSlots: initialSlots,
-            inputSlot: inputSlot,
+            inputSlots: inputSlots,
             outputSlot: outputSlot,
             steps: kept.indices.map { position in
                 ExecutionPlan.Step(

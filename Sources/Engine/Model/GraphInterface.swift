@@ -1,13 +1,29 @@
-/// The model's single input and the output the engine reads, checked against what the engine can feed and read.
+/// The model's inputs and the output the engine reads, checked against what the engine can feed and read.
+///
+/// Every graph input takes one value or a group of values per row: shape `[batch, width]` (or
+/// `[batch]` for one value) of float, int64 or string. A model exported from PyTorch has one
+/// float input of all the features; a scikit-learn pipeline with a ColumnTransformer has one
+/// input per column (or per group of columns), some of them strings.
 ///
 /// The output read is the first graph output that is a float tensor: a classifier's label output
 /// (int64 or string) is skipped for its probabilities. Where the probabilities leave the graph
 /// through a ZipMap (a sequence of maps, as skl2onnx writes by default and CatBoost always does),
 /// the tensor ZipMap is made from is read instead.
 struct GraphInterface: Sendable {
-    let inputName: String
-    let featureCount: Int
-    /// The input's batch dimension when the model fixes it, else nil.
+    /// One graph input as the engine feeds it.
+    struct Input: Sendable, Equatable {
+        let name: String
+        let elementType: Tensor.ElementType
+        /// Values per row: the fixed second dimension, or 1 for a `[batch]` input.
+        let width: Int
+        /// Whether the input is declared `[batch]` rather than `[batch, width]`.
+        let isVector: Bool
+    }
+
+    let inputs: [Input]
+    /// Values per row over all inputs.
+    var featureCount: Int { inputs.reduce(0) { $0 + $1.width } }
+    /// The batch dimension when the model fixes it, else nil.
     let staticBatch: Int?
     let outputName: String
     /// The first output's declared dimensions: a size, or nil for a symbolic or missing one; nil when no shape is declared.
@@ -16,51 +32,60 @@ struct GraphInterface: Sendable {
     init(graph: Onnx_GraphProto, path: String) throws(ModelError) {
         let initializerNames = Set(graph.initializer.map(\.name))
         // Before IR version 4 every initializer was also listed as a graph input; those are not fed by the caller.
-        let inputs = graph.input.filter { !initializerNames.contains($0.name) }
-        guard let input = inputs.first else {
+        let declared = graph.input.filter { !initializerNames.contains($0.name) }
+        guard !declared.isEmpty else {
             throw ModelError(
                 code: .unsupportedInput,
                 message: "\(path): the graph has no input; export the model with one float input of shape [batch, features]"
             )
         }
-        guard inputs.count == 1 else {
-            let names = inputs.map { "'\($0.name)'" }.joined(separator: ", ")
-            throw ModelError(
-                code: .multipleInputs,
-                message:
-                    "\(path) has \(inputs.count) inputs (\(names)); inferwatcher feeds one float tensor of shape [batch, features], so export the model with a single input that takes all feature columns"
-            )
+        var inputs: [Input] = []
+        var staticBatch: Int?
+        for input in declared {
+            func unsupported(_ problem: String) -> ModelError {
+                ModelError(
+                    code: .unsupportedInput,
+                    message:
+                        "\(path): input '\(input.name)' \(problem); inferwatcher feeds each input a [batch, columns] tensor of float, int64 or string values, so export the model with such inputs"
+                )
+            }
+            guard case .tensorType(let tensorType) = input.type.value else {
+                throw unsupported("is a \(input.type.typeName), not a tensor")
+            }
+            let elementType: Tensor.ElementType
+            switch Onnx_TensorProto.DataType(rawValue: Int(tensorType.elemType)) {
+            case .float: elementType = .float
+            case .int64: elementType = .int64
+            case .string: elementType = .string
+            default:
+                let name = Onnx_TensorProto.DataType.name(of: tensorType.elemType)
+                let hint = name == "double" ? " (inferwatcher computes in float32: export with FloatTensorType)" : ""
+                throw unsupported("has element type \(name), not float, int64 or string\(hint)")
+            }
+            guard tensorType.hasShape else {
+                throw unsupported("has no declared shape")
+            }
+            let dims = tensorType.shape.dim
+            guard dims.count == 2 || (dims.count == 1 && declared.count > 1) else {
+                throw unsupported("has \(dims.count) dimensions \(GraphInterface.describe(dims)), not 2")
+            }
+            var width = 1
+            if dims.count == 2 {
+                guard case .dimValue(let size)? = dims[1].value, size > 0 else {
+                    throw unsupported("has shape \(GraphInterface.describe(dims)), whose feature dimension is not a fixed size")
+                }
+                width = Int(size)
+            }
+            if case .dimValue(let batch)? = dims[0].value, batch > 0 {
+                guard staticBatch == nil || staticBatch == Int(batch) else {
+                    throw unsupported("has batch size \(batch), but another input has \(staticBatch!); the inputs must agree")
+                }
+                staticBatch = Int(batch)
+            }
+            inputs.append(Input(name: input.name, elementType: elementType, width: width, isVector: dims.count == 1))
         }
-        func unsupported(_ problem: String) -> ModelError {
-            ModelError(
-                code: .unsupportedInput,
-                message:
-                    "\(path): input '\(input.name)' \(problem); inferwatcher feeds one float tensor of shape [batch, features], so export the model with such an input"
-            )
-        }
-        guard case .tensorType(let tensorType) = input.type.value else {
-            throw unsupported("is a \(input.type.typeName), not a tensor")
-        }
-        guard tensorType.elemType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
-            throw unsupported("has element type \(Onnx_TensorProto.DataType.name(of: tensorType.elemType)), not float")
-        }
-        guard tensorType.hasShape else {
-            throw unsupported("has no declared shape")
-        }
-        let dims = tensorType.shape.dim
-        guard dims.count == 2 else {
-            throw unsupported("has \(dims.count) dimensions \(GraphInterface.describe(dims)), not 2")
-        }
-        guard case .dimValue(let features)? = dims[1].value, features > 0 else {
-            throw unsupported("has shape \(GraphInterface.describe(dims)), whose feature dimension is not a fixed size")
-        }
-        inputName = input.name
-        featureCount = Int(features)
-        if case .dimValue(let batch)? = dims[0].value, batch > 0 {
-            staticBatch = Int(batch)
-        } else {
-            staticBatch = nil
-        }
+        self.inputs = inputs
+        self.staticBatch = staticBatch
 
         guard let first = graph.output.first else {
             throw ModelError(code: .invalidGraph, message: "\(path): the graph declares no outputs; re-export the model")

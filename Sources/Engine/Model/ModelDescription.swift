@@ -79,7 +79,8 @@ public struct ONNXModelDescription: Sendable, Equatable, CustomStringConvertible
     public let nodeCount: Int
     /// Operators used, with counts, sorted by name.
     public let operators: [OperatorUse]
-    /// Every node whose operator the engine does not implement, in graph order.
+    /// Every node whose operator the engine does not implement, in graph order, among those the
+    /// output the engine reads depends on.
     public let unsupportedNodes: [UnsupportedNode]
     /// The model's `metadata_props`.
     public let metadata: [String: String]
@@ -104,7 +105,15 @@ public struct ONNXModelDescription: Sendable, Equatable, CustomStringConvertible
         lines.append(contentsOf: outputs.map { "  \($0)" })
         lines.append("nodes: \(nodeCount)")
         lines.append("operators:")
-        lines.append(contentsOf: operators.map { "  \($0.name) ×\($0.count)\($0.isSupported ? "" : " (unsupported)")" })
+        lines.append(
+            contentsOf: operators.map { use in
+                let note =
+                    use.isSupported
+                    ? ""
+                    : unsupportedNodes.contains { $0.operatorName == use.name }
+                        ? " (unsupported)" : " (not run: the output read does not need it)"
+                return "  \(use.name) ×\(use.count)\(note)"
+            })
         if unsupportedNodes.isEmpty {
             lines.append("unsupported operators: none")
         } else {
@@ -159,7 +168,10 @@ extension ONNXModelDescription {
         outputs = graph.output.map(ONNXModelDescription.value)
         nodeCount = graph.node.count
         operators = counts.keys.sorted().map { OperatorUse(name: $0, count: counts[$0]!, isSupported: supportedNames.contains($0)) }
-        unsupportedNodes = OperatorRegistry.unsupportedNodes(in: graph).map {
+        // Only the nodes the output read depends on are compiled (not a classifier's label path,
+        // nor a ZipMap after its probabilities): the others do not keep a model from running.
+        let needed = (try? GraphInterface(graph: graph, path: path)).map { $0.neededPart(of: graph) } ?? graph
+        unsupportedNodes = OperatorRegistry.unsupportedNodes(in: needed).map {
             UnsupportedNode(operatorName: $0.operatorName, nodeName: $0.nodeName)
         }
         metadata = Dictionary(model.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })

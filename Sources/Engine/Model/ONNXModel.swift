@@ -1,10 +1,34 @@
 import CKernels
 
+/// One graph input as the engine feeds it: the CSV columns it takes and how their text is read.
+public struct ModelInput: Sendable, Equatable {
+    /// How a field is parsed for this input.
+    public enum ValueType: String, Sendable, Equatable {
+        /// A decimal number, rounded to float32.
+        case float
+        /// A whole number in the int64 range.
+        case int64
+        /// The field's text as it is (an empty field is the empty string).
+        case string
+    }
+
+    /// The graph input's name: with several inputs, the CSV column it binds to (when its width is 1).
+    public let name: String
+    public let valueType: ValueType
+    /// Columns per row: the input's second dimension.
+    public let width: Int
+    /// Whether an empty field reaches the model: always for a string input (as the empty string),
+    /// for a float input only where every path from it ends in a node that handles NaN (a tree
+    /// ensemble's missing-value track, an Imputer), never for an int64 input.
+    public let acceptsMissingValues: Bool
+}
+
 /// A loaded, validated and compiled ONNX model that scores batches of feature rows.
 ///
-/// The model takes one float input of shape `[batch, featureCount]` and the
-/// engine reads its first float output (a classifier's probabilities rather
-/// than its labels; see ``GraphInterface``), compiling only the nodes that
+/// The model takes one float input of shape `[batch, featureCount]` (an exported network), or
+/// several inputs of float, int64 or string columns (a scikit-learn pipeline with a
+/// ColumnTransformer; see ``inputs``). The engine reads its first float output (a classifier's
+/// probabilities rather than its labels; see ``GraphInterface``), compiling only the nodes that
 /// output needs. Loading checks everything it can up front —
 /// file format, opset, operators, input shape, external data, graph wiring —
 /// and runs the graph once on a small probe batch, so a model that loads
@@ -13,9 +37,12 @@ import CKernels
 public struct ONNXModel: Sendable {
     /// The path the model was loaded from.
     public let path: String
-    /// The name of the graph's single input.
+    /// The name of the graph's first input (its only one, for an exported network).
     public let inputName: String
-    /// The number of features per row: the static second dimension of the input.
+    /// The graph's inputs in order. A row's values are laid out input after input: ``featureCount``
+    /// values, of which input k takes `width` consecutive ones.
+    public let inputs: [ModelInput]
+    /// The number of values per row over all inputs: the static second dimension of a single input.
     public let featureCount: Int
     /// The name of the output ``predict(_:rows:)`` returns: the first float graph output, or the
     /// probabilities a ZipMap output is made from.
@@ -37,10 +64,10 @@ public struct ONNXModel: Sendable {
     /// The `post_transform` of the ONNX-ML node that computes the output (`LOGISTIC`,
     /// `SOFTMAX`, `NONE`, …); nil when the output does not come from one.
     public let outputPostTransform: String?
-    /// Whether a missing feature value may be fed as NaN: true when every node that reads the
-    /// input handles it: a tree ensemble, which sends NaN down its missing-value track (or,
-    /// without one, its false branch) exactly as onnxruntime does, or an Imputer that replaces
-    /// NaN. Elsewhere a missing value is a rejection.
+    /// Whether a missing value may be fed as NaN to every float input: true when every path from
+    /// them ends in a node that handles it: a tree ensemble, which sends NaN down its missing-value
+    /// track (or, without one, its false branch) exactly as onnxruntime does, or an Imputer that
+    /// replaces NaN. Elsewhere a missing value is a rejection. Per input: ``ModelInput/acceptsMissingValues``.
     public let acceptsMissingValues: Bool
     /// The model's `metadata_props`.
     public let metadata: [String: String]
@@ -52,6 +79,8 @@ public struct ONNXModel: Sendable {
 
     /// The compiled graph (internal so that tests can check what was folded).
     let plan: ExecutionPlan
+    /// The inputs' element types and shapes, to build their tensors.
+    let graphInputs: [GraphInterface.Input]
 
     /// Loads, validates and compiles the model at `path`.
     ///
@@ -100,7 +129,10 @@ public struct ONNXModel: Sendable {
 
         let probeRows = interface.staticBatch ?? 2
         let probe = try plan.run(
-            Tensor(shape: [probeRows, interface.featureCount], floats: [Float](repeating: 0, count: probeRows * interface.featureCount)))
+            ONNXModel.tensors(
+                for: interface.inputs, rows: probeRows, floats: [Float](repeating: 0, count: probeRows * interface.featureCount),
+                ints: [Int64](repeating: 0, count: probeRows * interface.featureCount),
+                strings: [String](repeating: "", count: probeRows * interface.featureCount)))
         guard probe.rank >= 1, probe.shape[0] == probeRows else {
             throw ModelError(
                 code: .shapeMismatch,
@@ -120,7 +152,7 @@ public struct ONNXModel: Sendable {
         }
 
         self.path = path
-        self.inputName = interface.inputName
+        self.inputName = interface.inputs[0].name
         self.featureCount = interface.featureCount
         self.outputName = interface.outputName
         self.outputWidth = width
@@ -130,17 +162,27 @@ public struct ONNXModel: Sendable {
         self.classLabels = producer.node.flatMap(ONNXModel.classLabels(of:))
         self.outputPostTransform = producer.node.flatMap { node in
             guard node.domain == OpsetSupport.machineLearningDomain else { return nil }
-            return node.attribute.first(where: { $0.name == "post_transform" }).map { String(decoding: $0.s, as: UTF8.self) } ?? "NONE"
-        }
-        // The nodes that read the input, and whether each handles NaN: a tree ensemble, or an
-        // Imputer that replaces NaN (skl2onnx's SimpleImputer).
-        let readers = plan.steps.filter { $0.inputs.contains(plan.inputSlot) }.map(\.kernel)
-        self.acceptsMissingValues =
-            !readers.isEmpty
-            && readers.allSatisfy { kernel in
-                kernel is TreeEnsembleClassifierKernel || kernel is TreeEnsembleRegressorKernel
-                    || (kernel as? ImputerKernel)?.replacesMissingValues == true
+            guard let attribute = node.attribute.first(where: { $0.name == "post_transform" }) else { return "NONE" }
+            // TreeEnsemble (ml opset 5) numbers its transforms; the earlier operators name them.
+            if attribute.type == .int, PostTransform.opset5Order.indices.contains(Int(attribute.i)) {
+                return PostTransform.opset5Order[Int(attribute.i)].rawValue
             }
+            return String(decoding: attribute.s, as: UTF8.self)
+        }
+        let tolerant = ONNXModel.handlesMissingValues(plan)
+        self.inputs = zip(interface.inputs, plan.inputSlots).map { input, slot in
+            let type: ModelInput.ValueType =
+                switch input.elementType {
+                case .float: .float
+                case .int64: .int64
+                case .string: .string
+                }
+            return ModelInput(
+                name: input.name, valueType: type, width: input.width,
+                acceptsMissingValues: type == .string || (type == .float && tolerant(slot)))
+        }
+        self.acceptsMissingValues = inputs.allSatisfy { $0.valueType != .float || $0.acceptsMissingValues }
+        self.graphInputs = interface.inputs
         self.metadata = Dictionary(model.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         self.opsetVersion = opset
         self.producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
@@ -149,36 +191,74 @@ public struct ONNXModel: Sendable {
 
     /// What kind of model this is, in one line for `model inspect`: for tree ensembles the
     /// operator, trees, depth, nodes and classes (`tree ensemble (TreeEnsembleClassifier): 500
-    /// trees, depth up to 9, 61,000 nodes, classes 0, 1`); otherwise the network's dense layers.
+    /// trees, depth up to 9, 61,000 nodes, classes 0, 1`); for a linear model its operator and
+    /// classes; otherwise the network's dense layers. A pipeline's encoders and scalers follow
+    /// (`; before it: OneHotEncoder, Imputer`).
     public var family: String {
+        let preprocessing: Set<String> = [
+            "OneHotEncoder", "LabelEncoder", "CategoryMapper", "Imputer", "Scaler", "Normalizer", "Binarizer",
+            "ArrayFeatureExtractor", "FeatureVectorizer",
+        ]
+        var encoders: [String] = []
+        for step in plan.steps where preprocessing.contains(step.opType) && !encoders.contains(step.opType) {
+            encoders.append(step.opType)
+        }
+        let before = encoders.isEmpty ? "" : "; before it: " + encoders.joined(separator: ", ")
         let forests = plan.steps.compactMap { step -> (opType: String, forest: TreeForest)? in
             if let kernel = step.kernel as? TreeEnsembleClassifierKernel { return (step.opType, kernel.forest) }
             if let kernel = step.kernel as? TreeEnsembleRegressorKernel { return (step.opType, kernel.forest) }
             return nil
         }
+        let classes = classLabels.map { ", classes " + $0.joined(separator: ", ") } ?? ""
         if !forests.isEmpty {
             let trees = forests.reduce(0) { $0 + $1.forest.treeCount }
             let nodes = forests.reduce(0) { $0 + $1.forest.nodes.count }
             let depth = forests.map(\.forest.depth).max() ?? 0
             let operators = Set(forests.map(\.opType)).sorted().joined(separator: ", ")
-            let classes = classLabels.map { ", classes " + $0.joined(separator: ", ") } ?? ""
-            return "tree ensemble (\(operators)): \(trees) trees, depth up to \(depth), \(nodes) nodes\(classes)"
+            return "tree ensemble (\(operators)): \(trees) trees, depth up to \(depth), \(nodes) nodes\(classes)\(before)"
+        }
+        if let linear = plan.steps.first(where: { $0.kernel is LinearClassifierKernel || $0.kernel is LinearRegressorKernel }) {
+            return "linear model (\(linear.opType))\(classes)\(before)"
         }
         let layers = plan.steps.filter { $0.opType == "Gemm" || $0.opType == "MatMul" }.count
-        return "neural network: \(layers) dense layer\(layers == 1 ? "" : "s"), \(plan.steps.count) operators after folding"
+        return "neural network: \(layers) dense layer\(layers == 1 ? "" : "s"), \(plan.steps.count) operators after folding\(before)"
     }
 
-    /// Runs the model on `rows` rows of a row-major `[rows, featureCount]` batch.
+    /// Runs the model on `rows` rows of a row-major `[rows, featureCount]` batch of numbers.
     ///
     /// Thread-safe: may be called concurrently from several threads on one model.
     ///
     /// - Parameters:
-    ///   - input: at least `rows * featureCount` floats, row after row.
+    ///   - input: at least `rows * featureCount` floats, row after row (an int64 input's values are
+    ///     converted, truncating toward zero).
     ///   - rows: how many rows to score.
     /// - Returns: the first output, row-major: `rows * outputWidth` floats.
     /// - Throws: ``ModelError`` (`shapeMismatch` when the buffer is too short or the graph's shapes
-    ///   do not fit this batch, naming the node).
+    ///   do not fit this batch, naming the node; `unsupportedInput` for a model with string inputs,
+    ///   which ``predict(floats:ints:strings:rows:)`` feeds).
     public func predict(_ input: UnsafeBufferPointer<Float>, rows: Int) throws(ModelError) -> [Float] {
+        if let text = inputs.first(where: { $0.valueType == .string }) {
+            throw ModelError(
+                code: .unsupportedInput, message: "\(path): input '\(text.name)' takes strings; score the rows with their text values")
+        }
+        let ints = inputs.contains { $0.valueType == .int64 } ? input.map(Int64.init(clampingFloat:)) : []
+        return try ints.withUnsafeBufferPointer { ints throws(ModelError) in
+            try predict(floats: input, ints: ints, strings: UnsafeBufferPointer(start: nil, count: 0), rows: rows)
+        }
+    }
+
+    /// Runs the model on `rows` rows whose values are laid out row-major `[rows, featureCount]`,
+    /// each in the buffer of its input's type: float inputs' values in `floats`, int64 inputs' in
+    /// `ints`, string inputs' in `strings`. The other buffers' entries at those places are not
+    /// read, and a buffer no input uses may be empty.
+    ///
+    /// Thread-safe: may be called concurrently from several threads on one model.
+    /// - Returns: the first output, row-major: `rows * outputWidth` floats.
+    /// - Throws: ``ModelError`` (`shapeMismatch` when a buffer is too short or the graph's shapes
+    ///   do not fit this batch, naming the node).
+    public func predict(
+        floats: UnsafeBufferPointer<Float>, ints: UnsafeBufferPointer<Int64>, strings: UnsafeBufferPointer<String>, rows: Int
+    ) throws(ModelError) -> [Float] {
         guard rows > 0 else {
             guard rows == 0 else {
                 throw ModelError(code: .shapeMismatch, message: "\(path): cannot score \(rows) rows")
@@ -186,14 +266,14 @@ public struct ONNXModel: Sendable {
             return []
         }
         let needed = rows * featureCount
-        guard input.count >= needed else {
+        for (type, buffer) in [(ModelInput.ValueType.float, floats.count), (.int64, ints.count), (.string, strings.count)]
+        where buffer < needed && inputs.contains(where: { $0.valueType == type }) {
             throw ModelError(
                 code: .shapeMismatch,
-                message: "\(path): \(rows) rows of \(featureCount) features need \(needed) values, but the batch holds \(input.count)"
+                message: "\(path): \(rows) rows of \(featureCount) features need \(needed) values, but the batch holds \(buffer)"
             )
         }
-        let batch = Tensor(shape: [rows, featureCount], floats: Array(UnsafeBufferPointer(rebasing: input[0..<needed])))
-        let output = try plan.run(consume batch)
+        let output = try plan.run(ONNXModel.tensors(for: graphInputs, rows: rows, floats: floats, ints: ints, strings: strings))
         guard output.rank >= 1, output.shape[0] == rows, output.count == rows * outputWidth else {
             throw ModelError(
                 code: .shapeMismatch,
@@ -202,6 +282,66 @@ public struct ONNXModel: Sendable {
             )
         }
         return output.valuesAsFloat
+    }
+
+    /// One tensor per graph input, cut from row-major `[rows, featureCount]` buffers (see
+    /// ``predict(floats:ints:strings:rows:)``). A single float input takes the float rows as they are.
+    static func tensors<Floats: Collection<Float>, Ints: Collection<Int64>, Strings: Collection<String>>(
+        for inputs: [GraphInterface.Input], rows: Int, floats: Floats, ints: Ints, strings: Strings
+    ) -> [Tensor] where Floats.Index == Int, Ints.Index == Int, Strings.Index == Int {
+        let stride = inputs.reduce(0) { $0 + $1.width }
+        if inputs.count == 1, inputs[0].elementType == .float, !inputs[0].isVector {
+            return [Tensor(shape: [rows, stride], floats: Array(floats.prefix(rows * stride)))]
+        }
+        var offset = 0
+        return inputs.map { input in
+            defer { offset += input.width }
+            let shape = input.isVector ? [rows] : [rows, input.width]
+            func columns<C: Collection>(_ values: C) -> [C.Element] where C.Index == Int {
+                var result: [C.Element] = []
+                result.reserveCapacity(rows * input.width)
+                for row in 0..<rows {
+                    let start = values.startIndex + row * stride + offset
+                    result.append(contentsOf: values[start..<(start + input.width)])
+                }
+                return result
+            }
+            switch input.elementType {
+            case .float: return Tensor(shape: shape, floats: columns(floats))
+            case .int64: return Tensor(shape: shape, ints: columns(ints))
+            case .string: return Tensor(shape: shape, strings: columns(strings))
+            }
+        }
+    }
+
+    /// Whether a NaN fed to a slot can only reach nodes that handle it: tree ensembles, Imputers
+    /// that replace NaN, and nodes that just move values on to such nodes (Concat, Identity,
+    /// Reshape, Cast to float, FeatureVectorizer, ArrayFeatureExtractor, …).
+    static func handlesMissingValues(_ plan: ExecutionPlan) -> (Int) -> Bool {
+        var readers: [Int: [ExecutionPlan.Step]] = [:]
+        for step in plan.steps {
+            for slot in Set(step.inputs.compactMap { $0 }) { readers[slot, default: []].append(step) }
+        }
+        var known: [Int: Bool] = [:]
+        func tolerant(_ slot: Int) -> Bool {
+            if let answer = known[slot] { return answer }
+            known[slot] = false  // a cycle, impossible in a sorted plan, would not count
+            let answer = (readers[slot] ?? []).allSatisfy { step in
+                let kernel = step.kernel
+                if kernel is TreeEnsembleClassifierKernel || kernel is TreeEnsembleRegressorKernel {
+                    return true
+                }
+                if let imputer = kernel as? ImputerKernel { return imputer.replacesMissingValues }
+                let movesValues =
+                    kernel is ConcatKernel || kernel is PassThrough || kernel is ReshapeKernel || kernel is FlattenKernel
+                    || kernel is SqueezeKernel || kernel is UnsqueezeKernel || kernel is FeatureVectorizerKernel
+                    || kernel is ArrayFeatureExtractorKernel || (kernel as? CastKernel)?.target == .float
+                return movesValues && step.outputs.compactMap { $0 }.allSatisfy(tolerant)
+            }
+            known[slot] = answer
+            return answer
+        }
+        return tolerant
     }
 
     /// Pins OpenBLAS (the fallback for shapes and CPUs the engine's own kernels don't cover) to

@@ -256,7 +256,7 @@ enum OperatorRegistry {
                 throw .invalid("Cast needs a 'to' attribute")
             }
             guard let dataType = Onnx_TensorProto.DataType(rawValue: raw), let target = CastKernel.target(for: dataType) else {
-                throw .invalid("Cast to data type \(raw) is not supported (numeric and bool types are)")
+                throw .invalid("Cast to data type \(raw) is not supported (numeric, bool and string types are)")
             }
             return CastKernel(target: target)
         },
@@ -274,5 +274,12 @@ enum OperatorRegistry {
         "Scaler": { context throws(OperatorError) in try ScalerKernel(context) },
         "Normalizer": { context throws(OperatorError) in try NormalizerKernel(context) },
         "Imputer": { context throws(OperatorError) in try ImputerKernel(context) },
+        "OneHotEncoder": { context throws(OperatorError) in try OneHotEncoderKernel(context) },
+        "LabelEncoder": { context throws(OperatorError) in try LabelEncoderKernel(context) },
+        "CategoryMapper": { context throws(OperatorError) in try CategoryMapperKernel(context) },
+        "Binarizer": { context throws(OperatorError) in try BinarizerKernel(context) },
+        "ArrayFeatureExtractor": { _ throws(OperatorError) in ArrayFeatureExtractorKernel() },
+        "FeatureVectorizer": { context throws(OperatorError) in try FeatureVectorizerKernel(context) },
+        "TreeEnsemble": { context throws(OperatorError) in try TreeEnsembleOpset5.kernel(context) },
     ]
 }

@@ -1,20 +1,23 @@
 /// A dense, row-major tensor that flows between operators.
 ///
-/// Two storage kinds cover what a tabular model needs: float32 for data and
-/// int64 for shapes and indices. Narrower integers and booleans are held as
-/// int64 (booleans as 0 and 1); double is held as float32, which is what the
-/// model computes in anyway. Only the array that matches ``elementType`` is
-/// used; the other stays empty.
+/// Three storage kinds cover what a tabular model needs: float32 for data,
+/// int64 for shapes, indices and integer columns, and strings for the text
+/// columns of scikit-learn pipelines (OneHotEncoder, LabelEncoder, …).
+/// Narrower integers and booleans are held as int64 (booleans as 0 and 1);
+/// double is held as float32, which is what the model computes in anyway.
+/// Only the array that matches ``elementType`` is used; the others stay empty.
 struct Tensor: Sendable {
     /// Which of the two storage arrays holds the values.
     enum ElementType: Sendable, Equatable, CustomStringConvertible {
         case float
         case int64
+        case string
 
         var description: String {
             switch self {
             case .float: "float32"
             case .int64: "int64"
+            case .string: "string"
             }
         }
     }
@@ -23,6 +26,7 @@ struct Tensor: Sendable {
     private(set) var elementType: ElementType
     var floats: [Float]
     var ints: [Int64]
+    var strings: [String]
 
     init(shape: [Int], floats: [Float]) {
         precondition(shape.elementCount == floats.count, "tensor shape \(shape) does not match \(floats.count) values")
@@ -30,6 +34,7 @@ struct Tensor: Sendable {
         self.elementType = .float
         self.floats = floats
         self.ints = []
+        self.strings = []
     }
 
     init(shape: [Int], ints: [Int64]) {
@@ -38,6 +43,16 @@ struct Tensor: Sendable {
         self.elementType = .int64
         self.floats = []
         self.ints = ints
+        self.strings = []
+    }
+
+    init(shape: [Int], strings: [String]) {
+        precondition(shape.elementCount == strings.count, "tensor shape \(shape) does not match \(strings.count) values")
+        self.shape = shape
+        self.elementType = .string
+        self.floats = []
+        self.ints = []
+        self.strings = strings
     }
 
     /// A rank-1 int64 tensor, the form ONNX uses for shapes, axes and indices.
@@ -48,19 +63,22 @@ struct Tensor: Sendable {
     var count: Int { shape.elementCount }
     var rank: Int { shape.count }
 
-    /// The values as int64, converting float values by truncation; used where an operator accepts either type.
+    /// The values as int64, converting float values by truncation; used where an operator accepts
+    /// either type. (Strings, which no such operator takes, read as zeros.)
     var valuesAsInt64: [Int64] {
         switch elementType {
         case .int64: ints
         case .float: floats.map(Int64.init(clampingFloat:))
+        case .string: [Int64](repeating: 0, count: strings.count)
         }
     }
 
-    /// The values as float, converting int64 values.
+    /// The values as float, converting int64 values. (Strings, which no such operator takes, read as NaN.)
     var valuesAsFloat: [Float] {
         switch elementType {
         case .float: floats
         case .int64: ints.map { Float($0) }
+        case .string: [Float](repeating: .nan, count: strings.count)
         }
     }
 

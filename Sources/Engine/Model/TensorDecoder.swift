@@ -63,9 +63,15 @@ struct TensorDecoder: Sendable {
                 shape: shape,
                 ints: try values(proto, raw, shape, proto.uint64Data, UInt64.self) { Int64(truncatingIfNeeded: $0) }
             )
+        case .string:
+            guard raw == nil, proto.stringData.count == shape.elementCount else {
+                throw invalid(proto, "has \(proto.stringData.count) strings but its shape \(shape.shapeText) needs \(shape.elementCount)")
+            }
+            tensor = Tensor(shape: shape, strings: proto.stringData.map { String(decoding: $0, as: UTF8.self) })
         default:
             throw invalid(
-                proto, "has data type \(dataType), which this engine does not support (float, double, float16 and integer types are)")
+                proto,
+                "has data type \(dataType), which this engine does not support (float, double, float16, integer and string types are)")
         }
         return tensor
     }

@@ -182,8 +182,24 @@ public final class BatchPredictor: Sendable {
         }
     }
 
+    /// The CSV columns a model with several inputs reads, input after input; nil for a model with
+    /// one input. An input of one column binds to the column of its name; the model's
+    /// `feature_columns` metadata, when it lists every input's columns, overrides that (and is how
+    /// an input of several columns names them).
+    public func boundColumnNames() throws(PredictionError) -> [String]? {
+        guard model.inputs.count > 1 else { return nil }
+        if let names = modelFeatureNames, names.count == model.featureCount { return names }
+        if let wide = model.inputs.first(where: { $0.width > 1 }) {
+            throw PredictionError(
+                .model,
+                "\(model.path): input '\(wide.name)' takes \(wide.width) columns, so it cannot be bound by its name; list the CSV columns of every input, input after input (\(model.featureCount) names), in the model's feature_columns metadata"
+            )
+        }
+        return model.inputs.map(\.name)
+    }
+
     private func featureNamesForInMemoryRows() throws(PredictionError) -> [String] {
-        if let names = modelFeatureNames ?? options.features {
+        if let names = try boundColumnNames() ?? modelFeatureNames ?? options.features {
             guard names.count == model.featureCount else {
                 throw PredictionError(.model, "\(model.path) takes \(model.featureCount) features but \(names.count) names are given")
             }
@@ -268,7 +284,8 @@ public final class BatchPredictor: Sendable {
         case .text(let reader, let first, let header):
             return (reader, .text(first, start: header.dataStart, line: header.dataLine))
         case .parquet(let file):
-            for column in plan.featureColumns {
+            let featureTypes = RecordValidator(file: file.path, plan: plan, model: model).featureTypes
+            for (feature, column) in plan.featureColumns.enumerated() where featureTypes[feature] != .string {
                 let type = file.columns[column]
                 guard type.isNumeric || (type.physicalType == .byteArray && [.string, .none].contains(type.logicalType)) else {
                     throw PredictionError(
@@ -280,7 +297,10 @@ public final class BatchPredictor: Sendable {
                 }
             }
             let needed = Set([plan.idColumn] + plan.featureColumns + plan.echoedColumns).sorted()
-            let modelOnly = Set(plan.featureColumns).subtracting(plan.echoedColumns + [plan.idColumn])
+            // Float features that only feed the model are decoded straight to Float; string and
+            // int64 features are kept as the file holds them.
+            let floatFeatures = zip(plan.featureColumns, featureTypes).filter { $0.1 == .float }.map(\.0)
+            let modelOnly = Set(floatFeatures).subtracting(plan.echoedColumns + [plan.idColumn])
             let reader = ParquetChunkReader(
                 file: file, needed: needed, modelOnly: modelOnly, threads: options.effectiveThreads, hashing: hashing)
             return (reader, nil)
@@ -291,10 +311,12 @@ public final class BatchPredictor: Sendable {
         input: String, header: [String], timestamp: String, mode: ChunkProcessor.Mode
     ) throws(PredictionError) -> ChunkProcessor {
         let plan: ColumnPlan
+        let boundColumns = try boundColumnNames()
         do {
             plan = try ColumnPlan(
                 header: header, file: input, idColumnName: options.idColumn, modelFeatures: modelFeatureNames,
-                requested: options.features, featureCount: model.featureCount, includeFeatures: options.includeFeatures)
+                requested: options.features, featureCount: model.featureCount, includeFeatures: options.includeFeatures,
+                boundColumns: boundColumns)
         } catch {
             throw PredictionError(error)
         }

@@ -98,8 +98,15 @@ struct WorkerState: ~Copyable {
     let spansPerRow: Int
     let parser: PlainRecordParser
     let validator: RecordValidator
+    /// Whether records may take the fast path: every feature is a float.
+    let fastPathAllowed: Bool
     /// The batch's features, row-major, as the model takes them.
     let features: UnsafeMutablePointer<Float>
+    /// The int64 and string features, at the same places as in `features`, for a model that
+    /// takes them (else one unused entry each).
+    let integers: UnsafeMutablePointer<Int64>
+    let strings: UnsafeMutablePointer<String>
+    let typedCapacity: Int
     let rows: UnsafeMutablePointer<PendingRow>
     let keptSpans: UnsafeMutablePointer<FieldSpan>
     var rowCount = 0
@@ -122,14 +129,23 @@ struct WorkerState: ~Copyable {
         capacity = processor.mode == .predict ? max(processor.batchSize, 1) : 1
         spansPerRow = 1 + plan.echoedColumns.count
         parser = PlainRecordParser(plan: plan)
-        validator = RecordValidator(file: processor.file, plan: plan, missingIsNaN: processor.model?.acceptsMissingValues ?? false)
+        validator = RecordValidator(file: processor.file, plan: plan, model: processor.model)
+        fastPathAllowed = validator.readsOnlyFloats
         features = .allocate(capacity: capacity * max(featureCount, 1))
+        typedCapacity = fastPathAllowed ? 1 : capacity * max(featureCount, 1)
+        integers = .allocate(capacity: typedCapacity)
+        integers.initialize(repeating: 0, count: typedCapacity)
+        strings = .allocate(capacity: typedCapacity)
+        strings.initialize(repeating: "", count: typedCapacity)
         rows = .allocate(capacity: capacity)
         keptSpans = .allocate(capacity: capacity * spansPerRow)
     }
 
     deinit {
         features.deallocate()
+        integers.deallocate()
+        strings.deinitialize(count: typedCapacity)
+        strings.deallocate()
         rows.deallocate()
         keptSpans.deallocate()
     }
@@ -144,7 +160,7 @@ struct WorkerState: ~Copyable {
         }
         while position < bytes.count && !stopped {
             let next: Int
-            if let record = parser.parse(bytes, from: position, into: features + rowCount * featureCount),
+            if fastPathAllowed, let record = parser.parse(bytes, from: position, into: features + rowCount * featureCount),
                 addFastRow(bytes, start: position, end: record.end, integerID: record.integerID, line: line, into: &result)
             {
                 next = record.end < bytes.count ? record.end + 1 : record.end
@@ -208,7 +224,10 @@ struct WorkerState: ~Copyable {
         result.rowsRead += 1
         // Structure first, then each feature parsed into the batch; the first problem rejects the row.
         if let issue = validator.structuralIssue(fields, in: bytes, line: line, unterminated: record.unterminatedQuote)
-            ?? validator.parseFeatures(fields, in: bytes, line: line, into: features + rowCount * featureCount)
+            ?? validator.parseFeatures(
+                fields, in: bytes, line: line, into: features + rowCount * featureCount,
+                integers: fastPathAllowed ? nil : integers + rowCount * featureCount,
+                strings: fastPathAllowed ? nil : strings + rowCount * featureCount)
         {
             reject(issue, record: UnsafeBufferPointer(rebasing: bytes[start..<record.next]), into: &result)
             return
@@ -246,7 +265,11 @@ struct WorkerState: ~Copyable {
         let inferStarted = monotonicSeconds()
         let raw: [Float]
         do {
-            raw = try model.predict(UnsafeBufferPointer(start: features, count: count * featureCount), rows: count)
+            let values = count * featureCount
+            raw = try model.predict(
+                floats: UnsafeBufferPointer(start: features, count: values),
+                ints: UnsafeBufferPointer(start: integers, count: fastPathAllowed ? 0 : values),
+                strings: UnsafeBufferPointer(start: strings, count: fastPathAllowed ? 0 : values), rows: count)
         } catch {
             result.modelError = PredictionError(error)
             stopped = true

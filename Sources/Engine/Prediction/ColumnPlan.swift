@@ -14,9 +14,11 @@ public struct ColumnPlan: Sendable, Equatable {
 
     /// Maps a header onto a model's inputs.
     ///
-    /// Features come from, in order of preference: the model's `feature_columns` metadata, the
-    /// `requested` list, else every column but the id in file order. They are matched by name,
-    /// so the file's column order is free; extra columns are passed through.
+    /// A model with several inputs binds them by name: `boundColumns` lists the columns, input
+    /// after input, and a `requested` list is then an error. Otherwise features come from, in
+    /// order of preference: the model's `feature_columns` metadata, the `requested` list, else
+    /// every column but the id in file order. They are matched by name, so the file's column
+    /// order is free; extra columns are passed through.
     /// - Throws: a ``ValidationIssue`` on line 1 (duplicate or missing columns, wrong count).
     public init(
         header: [String],
@@ -25,7 +27,8 @@ public struct ColumnPlan: Sendable, Equatable {
         modelFeatures: [String]?,
         requested: [String]?,
         featureCount: Int,
-        includeFeatures: Bool
+        includeFeatures: Bool,
+        boundColumns: [String]? = nil
     ) throws(ValidationIssue) {
         var positions: [String: Int] = [:]
         for (index, name) in header.enumerated() {
@@ -46,7 +49,16 @@ public struct ColumnPlan: Sendable, Equatable {
             )
         }
         let names: [String]
-        if let modelFeatures {
+        if let boundColumns {
+            if let requested {
+                throw ValidationIssue(
+                    file: file, line: 1, rule: .featureMismatch,
+                    message:
+                        "the model binds its inputs to the columns of their names (\(Self.shown(boundColumns.joined(separator: ",")))), so --features \(Self.shown(requested.joined(separator: ","))) does not apply; drop --features (features: in a pipeline)"
+                )
+            }
+            names = boundColumns
+        } else if let modelFeatures {
             if let requested, requested != modelFeatures {
                 throw ValidationIssue(
                     file: file, line: 1, rule: .featureMismatch,

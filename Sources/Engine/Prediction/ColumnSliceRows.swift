@@ -84,6 +84,7 @@ extension WorkerState {
                         continue
                     }
                     (features + rowCount * featureCount).update(from: values, count: featureCount)
+                    if !fastPathAllowed { fillTypedFeatures(slice, row: row, at: rowCount * featureCount) }
                     rows[rowCount] = PendingRow(
                         line: line, recordStart: bounds[k].start, recordEnd: bounds[k].end, unquoted: true, sliceRow: row)
                     let kept = keptSpans + rowCount * spansPerRow
@@ -129,11 +130,23 @@ extension WorkerState {
         if blank || id.isNull(row) {
             return issue(slice, row: row, line: line, column: plan.idColumn, rule: .emptyID, "is empty; every row needs an id")
         }
-        for f in 0..<featureCount where !values[f].isFinite {
+        for f in 0..<featureCount where validator.featureTypes[f] == .int64 {
+            let column = plan.featureColumns[f]
+            let data = slice.columns[column]!
+            if data.isNull(row) {
+                return issue(
+                    slice, row: row, line: line, column: column, rule: .emptyValue,
+                    "is missing (null); every feature needs a whole number")
+            }
+            if Self.integer(data, row: row) == nil {
+                return issue(slice, row: row, line: line, column: column, rule: .notANumber, "is not a whole number (int64)")
+            }
+        }
+        for f in 0..<featureCount where !values[f].isFinite && validator.featureTypes[f] == .float {
             let column = plan.featureColumns[f]
             let data = slice.columns[column]!
             // A model that handles missing values takes a null, or an empty text, as NaN.
-            if validator.missingIsNaN && Self.isMissing(data, row: row) { continue }
+            if validator.acceptsMissing[f] && Self.isMissing(data, row: row) { continue }
             if data.isNull(row) {
                 return issue(
                     slice, row: row, line: line, column: column, rule: .emptyValue, "is missing (null); every feature needs a number")
@@ -151,6 +164,33 @@ extension WorkerState {
             return issue(slice, row: row, line: line, column: column, rule: .nonFinite, "is not finite; features must be finite numbers")
         }
         return nil
+    }
+
+    /// Writes a row's string and int64 features at `offset` of the batch: a string feature as the
+    /// column's text (a null is the empty string), an int64 one as its integer (checked by
+    /// `rowIssue`).
+    private func fillTypedFeatures(_ slice: ColumnSlice, row: Int, at offset: Int) {
+        for (f, column) in processor.plan.featureColumns.enumerated() {
+            let data = slice.columns[column]!
+            switch validator.featureTypes[f] {
+            case .float:
+                continue
+            case .int64:
+                integers[offset + f] = Self.integer(data, row: row) ?? 0
+            case .string:
+                var text: [UInt8] = []
+                data.appendText(row, to: &text)
+                strings[offset + f] = String(decoding: text, as: UTF8.self)
+            }
+        }
+    }
+
+    /// A value as an int64: an integer column's, or a whole number written in a text or float column.
+    private static func integer(_ data: ParquetColumnData, row: Int) -> Int64? {
+        if let value = data.integerValue(row) { return value }
+        var text: [UInt8] = []
+        data.appendText(row, to: &text)
+        return text.withUnsafeBufferPointer { RecordValidator.wholeNumber($0, 0, $0.count) }
     }
 
     private func issue(

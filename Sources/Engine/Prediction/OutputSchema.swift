@@ -110,7 +110,7 @@ public struct OutputSchema: Sendable, Equatable {
             case ("LinearClassifier", 2...) where model.outputPostTransform != "NONE":
                 // LOGISTIC or SOFTMAX: probabilities (without a transform they are margins).
                 return try classes(.none)
-            case ("TreeEnsembleRegressor", 1), ("LinearRegressor", 1):
+            case ("TreeEnsembleRegressor", 1), ("LinearRegressor", 1), ("TreeEnsemble", 1):
                 return OutputSchema(kind: .regression, transform: .none, width: 1)
             default:
                 throw PredictionError(

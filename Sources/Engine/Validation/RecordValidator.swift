@@ -6,9 +6,26 @@ import Files
 struct RecordValidator {
     let file: String
     let plan: ColumnPlan
-    /// Whether an empty feature is passed to the model as NaN (a model that handles missing
-    /// values: ``ONNXModel/acceptsMissingValues``) rather than rejected.
-    var missingIsNaN = false
+    /// How each feature is read (float for all, without a model).
+    let featureTypes: [ModelInput.ValueType]
+    /// Whether each feature's empty value reaches the model (as NaN, or the empty string) rather
+    /// than rejecting the row: see ``ModelInput/acceptsMissingValues``.
+    let acceptsMissing: [Bool]
+
+    /// Checks records for `plan`'s features, read as `model`'s inputs declare them.
+    init(file: String, plan: ColumnPlan, model: ONNXModel?) {
+        self.file = file
+        self.plan = plan
+        let inputs = model?.inputs ?? []
+        let count = plan.featureColumns.count
+        let types = inputs.flatMap { [ModelInput.ValueType](repeating: $0.valueType, count: $0.width) }
+        let missing = inputs.flatMap { [Bool](repeating: $0.acceptsMissingValues, count: $0.width) }
+        featureTypes = types.count == count ? types : [ModelInput.ValueType](repeating: .float, count: count)
+        acceptsMissing = missing.count == count ? missing : [Bool](repeating: false, count: count)
+    }
+
+    /// Whether every feature is a float: records can take the fast path.
+    var readsOnlyFloats: Bool { !featureTypes.contains { $0 != .float } }
 
     /// Structural checks: an unterminated or malformed quote, a ragged row, a blank id.
     func structuralIssue(
@@ -39,12 +56,31 @@ struct RecordValidator {
         return nil
     }
 
-    /// Parses every feature of a structurally sound record into `row`; the first bad one is the issue.
+    /// Parses every feature of a structurally sound record into `row` (an int64 feature into
+    /// `integers`, a string feature into `strings`, at the same place); the first bad one is the issue.
     func parseFeatures(
-        _ fields: [FieldSpan], in bytes: UnsafeBufferPointer<UInt8>, line: Int, into row: UnsafeMutablePointer<Float>
+        _ fields: [FieldSpan], in bytes: UnsafeBufferPointer<UInt8>, line: Int, into row: UnsafeMutablePointer<Float>,
+        integers: UnsafeMutablePointer<Int64>? = nil, strings: UnsafeMutablePointer<String>? = nil
     ) -> ValidationIssue? {
         for (feature, column) in plan.featureColumns.enumerated() {
             let field = fields[column]
+            switch featureTypes[feature] {
+            case .string:
+                strings?[feature] = CSVRecordScanner.text(of: field, in: bytes)
+                continue
+            case .int64:
+                if let value = Self.wholeNumber(bytes, field.start, field.end) {
+                    integers?[feature] = value
+                    continue
+                }
+                if DecimalParser.parse(bytes, field.start, field.end) == .empty {
+                    return fieldIssue(
+                        fields, bytes, line: line, column: column, rule: .emptyValue, "is empty; every feature needs a whole number")
+                }
+                return fieldIssue(fields, bytes, line: line, column: column, rule: .notANumber, "is not a whole number (int64)")
+            case .float:
+                break
+            }
             switch DecimalParser.parse(bytes, field.start, field.end) {
             case .number(let number):
                 let single = Float(number)
@@ -54,7 +90,7 @@ struct RecordValidator {
                 }
                 return fieldIssue(fields, bytes, line: line, column: column, rule: .outOfRange, "is outside the Float32 range (±3.4e38)")
             case .empty:
-                if missingIsNaN {
+                if acceptsMissing[feature] {
                     row[feature] = .nan
                     continue
                 }
@@ -67,6 +103,20 @@ struct RecordValidator {
             }
         }
         return nil
+    }
+
+    /// The whole number `bytes[start..<end]` holds (`42`, ` -7 `, `1e3`, `2.0`), exactly, or nil
+    /// for anything else or a value outside int64.
+    static func wholeNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+        guard case .number(let number) = DecimalParser.parse(bytes, start, end), number.rounded(.towardZero) == number,
+            abs(number) < 0x1p63
+        else { return nil }
+        // Plain digits are read exactly (a double holds 53 bits); other spellings via the double.
+        var first = start
+        var last = end
+        while first < last && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
+        while last > first && (bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09) { last -= 1 }
+        return Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<last]), as: UTF8.self)) ?? Int64(number)
     }
 
     /// The issue for the model's output of a row (NaN or infinite scores).

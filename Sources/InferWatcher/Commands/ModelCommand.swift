@@ -40,8 +40,14 @@ struct ModelCommand: ParsableCommand {
                 model = try ONNXModel.load(path: path)
                 let schema = try OutputSchema.resolve(for: model, option: outputKind.option)
                 let columns = schema.predictionColumns.joined(separator: ", ")
-                verdict =
-                    "ready: \(model.featureCount) features in '\(model.inputName)' -> '\(model.outputName)' (\(model.outputProducer)); writes \(columns)"
+                let inputs =
+                    model.inputs.count == 1
+                    ? "\(model.featureCount) features in '\(model.inputName)'"
+                    : "\(model.featureCount) columns in \(model.inputs.count) inputs bound by name ("
+                        + model.inputs.map { "\($0.name) \($0.valueType.rawValue)\($0.width > 1 ? "×\($0.width)" : "")" }.joined(
+                            separator: ", ")
+                        + ")"
+                verdict = "ready: \(inputs) -> '\(model.outputName)' (\(model.outputProducer)); writes \(columns)"
             } catch let error as ModelError {
                 Standard.output.write("status: not usable: \(error.description)\n")
                 throw CLIFailure.usage("\(path) can't be run (see above)")

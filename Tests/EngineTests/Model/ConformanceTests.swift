@@ -44,7 +44,12 @@ struct ConformanceFixture: Decodable, Sendable, CustomTestStringConvertible {
     /// Every fixture, or none when the manifest is missing (``ConformanceTests/manifestIsPresent()`` then fails).
     static let all: [ConformanceFixture] = (try? loadManifest()) ?? []
     static var numeric: [ConformanceFixture] { all.filter { $0.kind != "error" } }
-    static var failing: [ConformanceFixture] { all.filter { $0.kind == "error" } }
+    /// The error fixtures the engine must refuse. Two of make_models.py's error fixtures, a model
+    /// with two inputs and one with an int64 input, load since issue 12 (inputs bound to columns
+    /// by name, int64 columns read as integers): ModelLoadingTests covers them.
+    static var failing: [ConformanceFixture] {
+        all.filter { $0.kind == "error" && !["two_inputs", "int_input"].contains($0.name) }
+    }
 
     var path: String { ConformanceFixture.modelsFolder + "/" + file }
 }

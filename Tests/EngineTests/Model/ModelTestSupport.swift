@@ -175,6 +175,14 @@ enum Attr {
         return a
     }
 
+    static func strings(_ name: String, _ values: [String]) -> Onnx_AttributeProto {
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .strings
+        a.strings = values.map { Data($0.utf8) }
+        return a
+    }
+
     static func string(_ name: String, _ value: String) -> Onnx_AttributeProto {
         var a = Onnx_AttributeProto()
         a.name = name
@@ -210,6 +218,7 @@ final class TemporaryFolder {
 /// Compiles one node with the registry and runs it on the given tensors.
 func runOperator(
     _ opType: String,
+    domain: String = "",
     opset: Int = 17,
     _ attributes: [Onnx_AttributeProto] = [],
     inputs: [Tensor?],
@@ -217,6 +226,7 @@ func runOperator(
 ) throws(OperatorError) -> [Tensor] {
     var node = Onnx_NodeProto()
     node.opType = opType
+    node.domain = domain
     node.name = "under_test"
     node.input = inputs.enumerated().map { $1 == nil ? "" : "in\($0)" }
     node.output = (0..<outputCount).map { "out\($0)" }
@@ -231,11 +241,17 @@ func runOperator(
 /// Runs a single-output operator.
 func runSingle(
     _ opType: String,
+    domain: String = "",
     opset: Int = 17,
     attributes: [Onnx_AttributeProto] = [],
     _ inputs: Tensor?...
 ) throws(OperatorError) -> Tensor {
-    try runOperator(opType, opset: opset, attributes, inputs: inputs)[0]
+    try runOperator(opType, domain: domain, opset: opset, attributes, inputs: inputs)[0]
+}
+
+/// String tensor shorthand (a vector when `shape` is omitted).
+func strings(_ values: [String], _ shape: [Int]? = nil) -> Tensor {
+    Tensor(shape: shape ?? [values.count], strings: values)
 }
 
 /// Float tensor shorthand.

@@ -46,6 +46,8 @@ struct BinaryArithmetic: OperatorKernel {
                 throw .invalid("integer division by zero")
             }
             return Tensor(shape: outShape, ints: combineInts(&a, &b, outShape))
+        case .string:
+            throw .invalid("arithmetic does not take strings")
         }
     }
 

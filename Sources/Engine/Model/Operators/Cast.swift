@@ -1,9 +1,10 @@
-/// Cast to another ONNX element type, emulated on the two storage kinds.
+/// Cast to another ONNX element type, emulated on the three storage kinds.
 ///
 /// Integer targets truncate toward zero and wrap to the target's width (as a C
 /// cast does for in-range values; NaN becomes 0 instead of trapping). Bool
 /// becomes 0/1. Float16 and bfloat16 round to that precision and are kept as
-/// float32; double is kept as float32.
+/// float32; double is kept as float32. Integers become strings in decimal, and
+/// strings become numbers by parsing them (a string that is not one gives NaN, or 0 for an integer).
 struct CastKernel: OperatorKernel {
     enum Target: Sendable, Equatable {
         case float
@@ -11,6 +12,7 @@ struct CastKernel: OperatorKernel {
         case bfloat16
         case integer(bits: Int, signed: Bool)
         case bool
+        case string
     }
 
     let target: Target
@@ -30,13 +32,30 @@ struct CastKernel: OperatorKernel {
         case .uint32: .integer(bits: 32, signed: false)
         case .uint64: .integer(bits: 64, signed: false)
         case .bool: .bool
+        case .string: .string
         default: nil
         }
     }
 
     func run(_ inputs: inout KernelInputs) throws(OperatorError) -> [Tensor] {
-        let x = try inputs.take(0)
+        var x = try inputs.take(0)
+        if x.elementType == .string, target != .string {
+            // Parsed as numbers first, then cast on like any float (an integer target parses exactly).
+            if case .integer = target, case let integers = x.strings.map({ Int64(Self.trimmed($0)) }), !integers.contains(nil) {
+                x = Tensor(shape: x.shape, ints: integers.map { $0! })
+            } else {
+                x = Tensor(shape: x.shape, floats: x.strings.map { Float(Self.trimmed($0)) ?? .nan })
+            }
+        }
         switch (target, x.elementType) {
+        case (.string, .string):
+            return [x]
+        case (.string, .int64):
+            return [Tensor(shape: x.shape, strings: x.ints.map { String($0) })]
+        case (.string, .float):
+            throw .invalid("Cast from float to string is not supported")
+        case (_, .string):
+            throw .invalid("Cast from string is not supported to this type")
         case (.float, .float):
             return [x]
         case (.float, .int64):
@@ -56,6 +75,12 @@ struct CastKernel: OperatorKernel {
             }
             return [Tensor(shape: x.shape, ints: values.map { CastKernel.wrap($0, bits: bits, signed: signed) })]
         }
+    }
+
+    /// The string without leading and trailing spaces, as a number is parsed from it.
+    private static func trimmed(_ text: String) -> Substring {
+        let start = text.drop(while: { $0 == " " })
+        return start[..<(start.lastIndex(where: { $0 != " " }).map(start.index(after:)) ?? start.startIndex)]
     }
 
     /// Keeps the low `bits` bits, read as signed or unsigned.

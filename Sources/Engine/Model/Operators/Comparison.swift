@@ -67,6 +67,7 @@ struct WhereKernel: OperatorKernel {
         switch x.elementType {
         case .float: return [Tensor(shape: shape, floats: select(x.floats, y.floats))]
         case .int64: return [Tensor(shape: shape, ints: select(x.ints, y.ints))]
+        case .string: return [Tensor(shape: shape, strings: select(x.strings, y.strings))]
         }
     }
 }

@@ -41,6 +41,7 @@ struct ConstantOfShapeKernel: OperatorKernel {
         switch fill.elementType {
         case .float: return [Tensor(shape: shape, floats: [Float](repeating: fill.floats[0], count: count))]
         case .int64: return [Tensor(shape: shape, ints: [Int64](repeating: fill.ints[0], count: count))]
+        case .string: return [Tensor(shape: shape, strings: [String](repeating: fill.strings[0], count: count))]
         }
     }
 }
@@ -73,6 +74,8 @@ struct RangeKernel: OperatorKernel {
             let remainder = span.partialValue % step
             let count = Swift.max(Int(quotient.partialValue) + (remainder == 0 ? 0 : 1), 0)
             return [Tensor(shape: [count], ints: (0..<count).map { first + Int64($0) * step })]
+        case .string:
+            throw .invalid("Range does not take strings")
         }
     }
 }

@@ -54,6 +54,8 @@ struct UnaryElementwise: OperatorKernel {
                 throw .invalid("input must be float, got \(x.elementType)")
             }
             x.ints.withUnsafeMutableBufferPointer { applyIntegers(to: $0) }
+        case .string:
+            throw .invalid("input must be float, got strings")
         }
         return [x]
     }
@@ -138,6 +140,8 @@ struct ClipKernel: OperatorKernel {
                     values[i] = Swift.min(Swift.max(values[i], lower), upper)
                 }
             }
+        case .string:
+            throw .invalid("Clip does not take strings")
         }
         return [x]
     }

@@ -33,6 +33,7 @@ struct GatherKernel: OperatorKernel {
         switch data.elementType {
         case .float: return [Tensor(shape: shape, floats: gather(data.floats))]
         case .int64: return [Tensor(shape: shape, ints: gather(data.ints))]
+        case .string: return [Tensor(shape: shape, strings: gather(data.strings))]
         }
     }
 }
@@ -92,6 +93,7 @@ struct SliceKernel: OperatorKernel {
         switch data.elementType {
         case .float: return [Tensor(shape: shape, floats: slice(data.floats))]
         case .int64: return [Tensor(shape: shape, ints: slice(data.ints))]
+        case .string: return [Tensor(shape: shape, strings: slice(data.strings))]
         }
     }
 }
@@ -139,6 +141,7 @@ struct ConcatKernel: OperatorKernel {
         switch reference.elementType {
         case .float: return [Tensor(shape: shape, floats: concatenate(parts.map(\.floats)))]
         case .int64: return [Tensor(shape: shape, ints: concatenate(parts.map(\.ints)))]
+        case .string: return [Tensor(shape: shape, strings: concatenate(parts.map(\.strings)))]
         }
     }
 }
@@ -175,6 +178,7 @@ struct TransposeKernel: OperatorKernel {
         switch x.elementType {
         case .float: return [Tensor(shape: shape, floats: transpose(x.floats))]
         case .int64: return [Tensor(shape: shape, ints: transpose(x.ints))]
+        case .string: return [Tensor(shape: shape, strings: transpose(x.strings))]
         }
     }
 }
@@ -191,6 +195,7 @@ struct ExpandKernel: OperatorKernel {
         switch x.elementType {
         case .float: return [Tensor(shape: shape, floats: Broadcast.expand(x.floats, from: x.shape, to: shape))]
         case .int64: return [Tensor(shape: shape, ints: Broadcast.expand(x.ints, from: x.shape, to: shape))]
+        case .string: return [Tensor(shape: shape, strings: Broadcast.expand(x.strings, from: x.shape, to: shape))]
         }
     }
 }

@@ -23,6 +23,7 @@ struct ReduceKernel: OperatorKernel {
 
     func run(_ inputs: inout KernelInputs) throws(OperatorError) -> [Tensor] {
         let x = try inputs.peek(0)
+        guard x.elementType != .string else { throw .invalid("reductions do not take strings") }
         let axes = inputs.has(1) ? try inputs.integers(1) : (attributeAxes ?? [])
         if axes.isEmpty && noopWithEmptyAxes {
             return [x]
@@ -73,7 +74,7 @@ struct ReduceKernel: OperatorKernel {
         switch x.elementType {
         case .float:
             return [Tensor(shape: outShape, floats: accumulators.map { Float($0) })]
-        case .int64:
+        case .int64, .string:
             return [Tensor(shape: outShape, ints: accumulators.map(Int64.init(clampingDouble:)))]
         }
     }
@@ -114,6 +115,7 @@ extension Tensor {
         switch elementType {
         case .float: floats.map { Double($0) }
         case .int64: ints.map { Double($0) }
+        case .string: [Double](repeating: .nan, count: strings.count)
         }
     }
 }

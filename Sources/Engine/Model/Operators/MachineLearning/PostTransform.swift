@@ -8,6 +8,11 @@ enum PostTransform: String, Sendable {
     case softmaxZero = "SOFTMAX_ZERO"
     case probit = "PROBIT"
 
+    /// The transforms by their number in TreeEnsemble (ml opset 5), as the ONNX specification
+    /// numbers them: 0 NONE, 1 SOFTMAX, 2 LOGISTIC, 3 SOFTMAX_ZERO, 4 PROBIT. (onnxruntime 1.32
+    /// runs 1 as LOGISTIC and 2 as SOFTMAX; docs/MODELS.md says more.)
+    static let opset5Order: [PostTransform] = [.none, .softmax, .logistic, .softmaxZero, .probit]
+
     init(_ context: NodeContext) throws(OperatorError) {
         let name = try context.attributes.string("post_transform", default: "NONE")
         guard let transform = PostTransform(rawValue: name) else {

@@ -49,6 +49,13 @@ struct TreeEnsembleRegressorKernel: OperatorKernel {
     let transform: PostTransform
     let baseValues: [Float]
 
+    init(forest: TreeForest, aggregation: TreeAggregation, transform: PostTransform, baseValues: [Float]) {
+        self.forest = forest
+        self.aggregation = aggregation
+        self.transform = transform
+        self.baseValues = baseValues
+    }
+
     init(_ context: NodeContext) throws(OperatorError) {
         let targets = try context.attributes.int("n_targets", default: 1)
         forest = try TreeForest(treeListing(context, weightPrefix: "target"), targetCount: targets)

@@ -1,6 +1,8 @@
 /// How a branch node compares a row's feature value with its threshold (ONNX-ML `nodes_modes`).
 enum BranchMode: UInt8, Sendable {
     case lessOrEqual, less, greaterOrEqual, greater, equal, notEqual
+    /// The value is one of a set (ml opset 5's `BRANCH_MEMBER`).
+    case member
 
     /// The mode for an ONNX name such as `BRANCH_LEQ`; nil for `LEAF` and for unknown names.
     init?(onnxName: String) {
@@ -11,6 +13,7 @@ enum BranchMode: UInt8, Sendable {
         case "BRANCH_GT": self = .greater
         case "BRANCH_EQ": self = .equal
         case "BRANCH_NEQ": self = .notEqual
+        case "BRANCH_MEMBER": self = .member
         default: return nil
         }
     }
@@ -28,6 +31,8 @@ struct TreeEnsembleListing {
     var falseNodeIDs: [Int]
     /// 1 where a missing (NaN) value takes the true branch; may be empty (no missing-value tracks).
     var missingTracksTrue: [Int]
+    /// The set of each `BRANCH_MEMBER` node, by its place in the listing.
+    var memberSets: [Int: [Float]] = [:]
     var weightTreeIDs: [Int]
     var weightNodeIDs: [Int]
     /// The class (classifier) or target (regressor) each weight adds to.
@@ -44,7 +49,8 @@ struct TreeEnsembleListing {
 /// docs/PERFORMANCE.md has what each choice bought, and what did not pay.
 struct TreeForest: Sendable {
     /// One node, 16 bytes. A branch sends a row to `index + 1` (true) or `falseChild`; a leaf's
-    /// number is in ``TreeForest/leafOfNode``.
+    /// number is in ``TreeForest/leafOfNode``. A `member` branch's `threshold` holds, as its bit
+    /// pattern, where its set starts in ``TreeForest/memberValues``.
     struct Node: Sendable {
         var threshold: Float
         var feature: Int32
@@ -66,6 +72,9 @@ struct TreeForest: Sendable {
     let leafStart: [Int32]
     let leafTargets: [Int32]
     let leafWeights: [Float]
+    /// The sets of `member` branches, each as its size and then its values; one unused entry when
+    /// there are none.
+    let memberValues: [Float]
     /// Classes or targets the weights add to.
     let targetCount: Int
     /// One more than the largest feature index a branch reads.
@@ -148,6 +157,7 @@ struct TreeForest: Sendable {
         var visited = [Bool](repeating: false, count: count)
         var featuresRead = 0
         var modes = Set<UInt8>()
+        var memberValues: [Float] = []
         for (tree, rootPosition) in index.roots.enumerated() {
             roots.append(Int32(nodes.count))
             var depth = 0
@@ -175,7 +185,7 @@ struct TreeForest: Sendable {
                 }
                 guard let mode = BranchMode(onnxName: modeName) else {
                     throw .invalid(
-                        "node \(listing.nodeIDs[at]) of tree \(treeID) has mode '\(modeName)'; expected LEAF or BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, BRANCH_NEQ"
+                        "node \(listing.nodeIDs[at]) of tree \(treeID) has mode '\(modeName)'; expected LEAF or BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, BRANCH_NEQ, BRANCH_MEMBER"
                     )
                 }
                 let feature = listing.featureIDs[at]
@@ -194,9 +204,16 @@ struct TreeForest: Sendable {
                 modes.insert(mode.rawValue)
                 let missingGoesTrue = listing.missingTracksTrue.isEmpty ? false : listing.missingTracksTrue[at] == 1
                 let index = nodes.count
+                var threshold = listing.thresholds[at]
+                if mode == .member {
+                    let members = listing.memberSets[at] ?? []
+                    threshold = Float(bitPattern: UInt32(memberValues.count))
+                    memberValues.append(Float(members.count))
+                    memberValues += members
+                }
                 nodes.append(
                     Node(
-                        threshold: listing.thresholds[at], feature: Int32(feature), falseChild: -1, mode: mode,
+                        threshold: threshold, feature: Int32(feature), falseChild: -1, mode: mode,
                         missingGoesTrue: missingGoesTrue, isLeaf: false))
                 leafOfNode.append(0)
                 // The true child is popped next, so it lands at index + 1.
@@ -209,6 +226,8 @@ struct TreeForest: Sendable {
         // leaves carry no weight still has a buffer to point at).
         leafTargets.append(0)
         leafWeights.append(0)
+        memberValues.append(0)
+        self.memberValues = memberValues
         self.nodes = nodes
         self.leafOfNode = leafOfNode
         self.roots = roots
@@ -333,11 +352,15 @@ extension TreeForest {
                 leafStart.withUnsafeBufferPointer { leafStart in
                     leafTargets.withUnsafeBufferPointer { leafTargets in
                         leafWeights.withUnsafeBufferPointer { leafWeights in
-                            let leaves = Leaves(
-                                start: leafStart.baseAddress!, targets: leafTargets.baseAddress!, weights: leafWeights.baseAddress!,
-                                oneWeightPerLeaf: oneWeightPerLeaf, targetCount: targetCount, aggregation: aggregation,
-                                scores: scores, hasScore: hasScore)
-                            walk(Rule.self, nodes.baseAddress!, leafOfNode.baseAddress!, leaves, rows, rowCount, stride)
+                            memberValues.withUnsafeBufferPointer { members in
+                                let leaves = Leaves(
+                                    start: leafStart.baseAddress!, targets: leafTargets.baseAddress!, weights: leafWeights.baseAddress!,
+                                    oneWeightPerLeaf: oneWeightPerLeaf, targetCount: targetCount, aggregation: aggregation,
+                                    scores: scores, hasScore: hasScore)
+                                walk(
+                                    Rule.self, nodes.baseAddress!, leafOfNode.baseAddress!, members.baseAddress!, leaves, rows, rowCount,
+                                    stride)
+                            }
                         }
                     }
                 }
@@ -375,7 +398,8 @@ extension TreeForest {
 
     @inline(__always)
     private func walk<Rule: BranchRule>(
-        _: Rule.Type, _ nodes: UnsafePointer<Node>, _ leafOfNode: UnsafePointer<Int32>, _ leaves: Leaves,
+        _: Rule.Type, _ nodes: UnsafePointer<Node>, _ leafOfNode: UnsafePointer<Int32>, _ members: UnsafePointer<Float>,
+        _ leaves: Leaves,
         _ rows: UnsafePointer<Float>, _ rowCount: Int, _ stride: Int
     ) {
         var blockStart = 0
@@ -388,7 +412,7 @@ extension TreeForest {
                     var at = root
                     var node = nodes[at]
                     while !node.isLeaf {
-                        at = Rule.goesTrue(x[Int(node.feature)], node) ? at + 1 : Int(node.falseChild)
+                        at = Rule.goesTrue(x[Int(node.feature)], node, members) ? at + 1 : Int(node.falseChild)
                         node = nodes[at]
                     }
                     leaves.add(Int(leafOfNode[at]), row: row)
@@ -418,30 +442,30 @@ extension TreeForest {
 /// branch of the forest uses the same mode. NaN fails every comparison except `!=`, and then
 /// takes the true branch only where the node's missing-value track says so (onnxruntime's rule).
 private protocol BranchRule {
-    static func goesTrue(_ value: Float, _ node: TreeForest.Node) -> Bool
+    static func goesTrue(_ value: Float, _ node: TreeForest.Node, _ members: UnsafePointer<Float>) -> Bool
 }
 
 // "x <= t, or x is NaN" is "not (x > t)": each rule is one comparison, picked by the track.
 private enum LessOrEqualRule: BranchRule {
-    @inline(__always) static func goesTrue(_ value: Float, _ node: TreeForest.Node) -> Bool {
+    @inline(__always) static func goesTrue(_ value: Float, _ node: TreeForest.Node, _: UnsafePointer<Float>) -> Bool {
         node.missingGoesTrue ? !(value > node.threshold) : value <= node.threshold
     }
 }
 
 private enum LessRule: BranchRule {
-    @inline(__always) static func goesTrue(_ value: Float, _ node: TreeForest.Node) -> Bool {
+    @inline(__always) static func goesTrue(_ value: Float, _ node: TreeForest.Node, _: UnsafePointer<Float>) -> Bool {
         node.missingGoesTrue ? !(value >= node.threshold) : value < node.threshold
     }
 }
 
 private enum GreaterRule: BranchRule {
-    @inline(__always) static func goesTrue(_ value: Float, _ node: TreeForest.Node) -> Bool {
+    @inline(__always) static func goesTrue(_ value: Float, _ node: TreeForest.Node, _: UnsafePointer<Float>) -> Bool {
         node.missingGoesTrue ? !(value <= node.threshold) : value > node.threshold
     }
 }
 
 private enum AnyModeRule: BranchRule {
-    @inline(__always) static func goesTrue(_ value: Float, _ node: TreeForest.Node) -> Bool {
+    @inline(__always) static func goesTrue(_ value: Float, _ node: TreeForest.Node, _ members: UnsafePointer<Float>) -> Bool {
         let passes: Bool
         switch node.mode {
         case .lessOrEqual: passes = value <= node.threshold
@@ -450,6 +474,14 @@ private enum AnyModeRule: BranchRule {
         case .greater: passes = value > node.threshold
         case .equal: passes = value == node.threshold
         case .notEqual: passes = value != node.threshold
+        case .member:
+            let set = members + Int(node.threshold.bitPattern)
+            var found = false
+            for k in 0..<Int(set[0]) where set[1 + k] == value {
+                found = true
+                break
+            }
+            passes = found
         }
         return passes || (node.missingGoesTrue && value.isNaN)
     }
