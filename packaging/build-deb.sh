@@ -113,7 +113,7 @@ inst() { install -D -m "$1" "$2" "$STAGE/$3"; }   # inst MODE SRC DEST
 install -d -m 0755 "$STAGE/usr/bin"
 strip --remove-section=.comment --remove-section=.note -o "$STAGE/usr/bin/inferwatcher" "$BIN"
 chmod 0755 "$STAGE/usr/bin/inferwatcher"
-for unit in inferwatcher.service inferwatcher-prune.service inferwatcher-prune.timer; do
+for unit in inferwatcher.service inferwatcher-alert@.service inferwatcher-prune.service inferwatcher-prune.timer; do
 	inst 0644 "systemd/$unit" "usr/lib/systemd/system/$unit"
 done
 inst 0644 systemd/sysusers.d/inferwatcher.conf usr/lib/sysusers.d/inferwatcher.conf

@@ -26,6 +26,7 @@ BIG_ROWS=${E2E_BIG_ROWS:-6000000}             # ~290 MB on one worker thread: a 
 MSG_STARTED=0335cdbcfaa84922b96a543d290f6813
 MSG_SUCCEEDED=235f12b688e74207a949d9ad474d2bc1
 MSG_QUARANTINED=7154a0bac0164a19b3ea4def000a4af6
+HOOK_MARKER=/var/lib/inferwatcher/hook-calls.txt
 
 PASSED=0 FAILED=0
 SHARED=$(mktemp -d)   # values one check hands to a later one (the job id of check c)
@@ -99,7 +100,7 @@ setup() {
 	sb rm -rf /var/spool/inferwatcher /var/lib/inferwatcher /etc/inferwatcher /var/tmp/big.csv \
 		/etc/systemd/system/inferwatcher.service.d /etc/systemd/system/inferwatcher-prune.timer.d
 	sbx cp "$BIN" /usr/bin/inferwatcher
-	for u in inferwatcher.service inferwatcher-prune.service inferwatcher-prune.timer; do
+	for u in inferwatcher.service inferwatcher-alert@.service inferwatcher-prune.service inferwatcher-prune.timer; do
 		sbx cp "$REPO/systemd/$u" "/etc/systemd/system/$u"
 	done
 	sbx cp "$REPO/systemd/sysusers.d/inferwatcher.conf" /usr/lib/sysusers.d/inferwatcher.conf
@@ -116,10 +117,14 @@ setup() {
 	# jobs after 250 ms (check i needs the big job to be still running by then); one worker thread,
 	# so that the big job lasts seconds (the engine predicts millions of rows a second).
 	sb mkdir -p /etc/inferwatcher
+	# An on_failure hook that notes each call where the daemon may write (check f reads it).
+	printf '#!/bin/sh\necho "$INFERWATCHER_EVENT|$INFERWATCHER_INPUT|$(id -un)" >>%s\n' "$HOOK_MARKER" |
+		sb sh -c 'mkdir -p /usr/local/bin && cat >/usr/local/bin/iw-test-hook && chmod 755 /usr/local/bin/iw-test-hook'
 	sed -e 's/^\( *settle:\) 2s/\1 500ms/' -e 's/^\(stop_timeout:\) 30s/\1 250ms/' -e 's/^\( *threads:\) 0 /\1 1 /' \
+		-e 's|^\( *on_failure:\) ""|\1 /usr/local/bin/iw-test-hook|' \
 		"$REPO/systemd/inferwatcher.yaml" | sb sh -c "cat >$CONFIG"
-	sb grep -q 'settle: 500ms' "$CONFIG" && sb grep -q 'stop_timeout: 250ms' "$CONFIG" && sb grep -q 'threads: 1 ' "$CONFIG" ||
-		why "could not adapt the shipped config"
+	sb grep -q 'settle: 500ms' "$CONFIG" && sb grep -q 'stop_timeout: 250ms' "$CONFIG" && sb grep -q 'threads: 1 ' "$CONFIG" &&
+		sb grep -q 'on_failure: /usr/local/bin/iw-test-hook' "$CONFIG" || why "could not adapt the shipped config"
 	sbx cp "$REPO/examples/model.onnx" /var/lib/inferwatcher/models/model.onnx
 	sb chown inferwatcher:inferwatcher /var/lib/inferwatcher/models/model.onnx
 	sb inferwatcher check-config --config "$CONFIG" >/dev/null  # after the model: no warning
@@ -136,6 +141,7 @@ check_a() { # static unit checks (verify needs the binary in place, so it runs i
 	# --man=no: whether Documentation=man:... pages exist depends on the machine (man-db, installed
 	# pages), not on the units; reported below without failing the check.
 	out=$(sb systemd-analyze verify --man=no /etc/systemd/system/inferwatcher.service \
+		/etc/systemd/system/inferwatcher-alert@inferwatcher.service.service \
 		/etc/systemd/system/inferwatcher-prune.service /etc/systemd/system/inferwatcher-prune.timer 2>&1) ||
 		{ echo "$out" | sed 's/^/      /'; why "systemd-analyze verify failed"; }
 	[ -z "$out" ] || { echo "$out" | sed 's/^/      /'; why "systemd-analyze verify printed warnings"; }
@@ -257,6 +263,16 @@ check_f() { # a bad value quarantines the file with the reason beside it
 		why "no quarantined record (MESSAGE_ID=$MSG_QUARANTINED) for bad_batch.csv"
 	note "journal: $(sb journalctl -o cat MESSAGE_ID=$MSG_QUARANTINED INFERWATCHER_INPUT=bad_batch.csv | head -n 1)"
 	[ -z "$(archived bad_batch)" ] || why "a bad file was archived"
+	# The on_failure hook ran once, as the daemon's user, inside its sandbox.
+	wait_until 10 sb test -s "$HOOK_MARKER" || why "the on_failure hook did not run"
+	[ "$(sb cat "$HOOK_MARKER")" = "failure|bad_batch.csv|inferwatcher" ] || why "hook calls: $(sb cat "$HOOK_MARKER")"
+	note "hook: $(sb cat "$HOOK_MARKER")"
+	# The daemon's own failure goes to inferwatcher-alert@ (OnFailure=): it logs an error record.
+	[ "$(prop inferwatcher OnFailure)" = inferwatcher-alert@inferwatcher.service.service ] ||
+		why "OnFailure is '$(prop inferwatcher OnFailure)'"
+	sb systemctl start inferwatcher-alert@inferwatcher.service.service || why "the alert unit failed"
+	wait_until 5 journal_has SYSLOG_IDENTIFIER=inferwatcher-alert PRIORITY=3 || why "no inferwatcher-alert record"
+	note "alert unit: $(sb journalctl -o cat SYSLOG_IDENTIFIER=inferwatcher-alert | head -n 1)"
 }
 
 check_g() { # reload applies a new threshold without a restart
@@ -408,7 +424,7 @@ check b "systemctl start: active/running with a meaningful StatusText" check_b
 check c "a file dropped by an inferwatcher group member is archived" check_c
 check d "journal records of the job carry the structured fields" check_d
 check e "journalctl -x shows the catalog entry for the job" check_e
-check f "a bad file is quarantined with its reason" check_f
+check f "a bad file is quarantined with its reason; the on_failure hook and the alert unit run" check_f
 check g "systemctl reload applies a new threshold" check_g
 check h "watchdog: a frozen daemon is restarted; its job is archived once" check_h
 check i "systemctl stop during a long job; redone once after start" check_i

@@ -33,7 +33,7 @@ public enum ConfigLoader {
     static let pipelineKeys = [
         "spool", "archive", "model", "threshold", "id_column", "include_features", "features", "batch_size",
         "threads", "schedule", "settle", "rescan", "validation", "retries", "sla", "duplicates", "compression",
-        "retention_days", "max_parallel_jobs",
+        "retention_days", "max_parallel_jobs", "alerts",
     ]
 
     /// The largest configuration accepted, in bytes. Real ones are a few KiB; the bound keeps
@@ -181,6 +181,19 @@ public enum ConfigLoader {
         }
         if let n = map.value("max_parallel_jobs") {
             pipeline.maxParallelJobs = try reader.integer(n, key: key("max_parallel_jobs"), in: 1...64)
+        }
+        if let n = map.value("alerts") {
+            let alerts = try reader.mapping(n, key: key("alerts"))
+            if let drift = alerts.first(where: { $0.key.string == "on_drift" }) {
+                throw ConfigError(
+                    file: reader.file, line: drift.key.mark?.line, key: key("alerts.on_drift"),
+                    message: "drift detection has not landed yet, so on_drift would never fire; remove it (on_failure and on_sla_miss work)"
+                )
+            }
+            try reader.rejectUnknown(alerts, allowed: ["on_failure", "on_sla_miss", "timeout"], context: key("alerts"))
+            if let c = alerts.value("on_failure") { pipeline.alerts.onFailure = try reader.scalar(c, key: key("alerts.on_failure")) }
+            if let c = alerts.value("on_sla_miss") { pipeline.alerts.onSLAMiss = try reader.scalar(c, key: key("alerts.on_sla_miss")) }
+            if let t = alerts.value("timeout") { pipeline.alerts.timeout = try reader.span(t, key: key("alerts.timeout")) }
         }
         return pipeline
     }

@@ -60,6 +60,8 @@ public struct PipelineConfig: Sendable, Equatable {
     public var compression = Compression.zstd
     public var retentionDays = 90
     public var maxParallelJobs = 1
+    /// Commands run when an input is quarantined or a job misses its SLA (`alerts:`).
+    public var alerts = AlertCommands()
     /// The top level's `limits:`, copied into each pipeline by ``ConfigLoader`` so that its jobs'
     /// ``predictionOptions`` carry them.
     public var limits = InputLimits()

@@ -99,6 +99,13 @@ extension PipelineConfig {
             ("compression", .string(compression.rawValue)),
             ("retention_days", .int(retentionDays)),
             ("max_parallel_jobs", .int(maxParallelJobs)),
+            (
+                "alerts",
+                .object([
+                    ("on_failure", .string(alerts.onFailure)), ("on_sla_miss", .string(alerts.onSLAMiss)),
+                    ("timeout", .string(TimeSpan.exact(alerts.timeout))),
+                ])
+            ),
         ])
     }
 }

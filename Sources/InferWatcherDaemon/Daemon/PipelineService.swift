@@ -31,6 +31,7 @@ final class PipelineService: Service, Sendable {
     private let lastTurn: Mutex<(at: UnixInstant, nextWake: UnixInstant)?> = Mutex(nil)
     private let finished = Atomic<Bool>(false)
     private let beforeEachJob: BeforeEachJob?
+    private let hooks: AlertHookRunner
 
     /// Awaited by each job before its work starts, with the input's name: lets tests hold a job
     /// "running" for as long as they need. Never set in production.
@@ -51,6 +52,7 @@ final class PipelineService: Service, Sendable {
         var logger = logger
         logger[metadataKey: "iw.pipeline"] = "\(config.name)"
         self.logger = logger
+        hooks = AlertHookRunner(logger: logger)
         let now = clock.now
         heartbeat = Mutex(now)
         let state = try SpoolState(config: config, inbox: inbox, fileSystem: fileSystem, logger: logger, now: now)
@@ -147,9 +149,13 @@ final class PipelineService: Service, Sendable {
                     let due = job.startedAt + state.config.sla
                     if now >= due && !job.slaReported {
                         running[path]?.slaReported = true
-                        logger.warning(
-                            "job has been running \(TimeSpan.format(job.startedAt.duration(to: now))), past its SLA of \(TimeSpan.format(state.config.sla))",
-                            metadata: .event(.slaMissed, ["iw.input": "\(job.file.originalName)"]))
+                        let reason =
+                            "job has been running \(TimeSpan.format(job.startedAt.duration(to: now))), past its SLA of \(TimeSpan.format(state.config.sla))"
+                        logger.warning("\(reason)", metadata: .event(.slaMissed, ["iw.input": "\(job.file.originalName)"]))
+                        let event = AlertEvent(
+                            kind: .slaMiss, pipeline: name, job: status.jobID(of: job.file.originalName, pipeline: name) ?? "",
+                            input: job.file.originalName, reason: reason, archive: "")
+                        hooks.fire(state.config.alerts.onSLAMiss, for: event, timeout: state.config.alerts.timeout)
                     } else if !job.slaReported {
                         deadline = min(deadline, due)
                     }
@@ -202,9 +208,14 @@ final class PipelineService: Service, Sendable {
         case .skippedDuplicate(let first):
             finishedJob.outcome = .skippedDuplicate
             finishedJob.location = first
-        case .quarantined(let path, _):
+        case .quarantined(let path, let reason):
             finishedJob.outcome = .quarantined
             finishedJob.location = path
+            // The last try only: a retried failure comes back as retryLater, not here.
+            let event = AlertEvent(
+                kind: .failure, pipeline: name, job: status.jobID(of: file.originalName, pipeline: name) ?? "", input: file.originalName,
+                reason: reason, archive: path)
+            hooks.fire(state.config.alerts.onFailure, for: event, timeout: state.config.alerts.timeout)
         case .retryLater(_, let retryAt):
             var again = file
             again.attempts += 1

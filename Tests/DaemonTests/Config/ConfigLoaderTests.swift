@@ -77,6 +77,33 @@ struct ConfigLoaderTests {
         #expect(error.description.contains(message), "\(error)")
     }
 
+    @Test("alerts: commands and timeout, off by default; unknown keys and on_drift are errors naming the key")
+    func alerts() throws {
+        #expect(try ConfigLoader.parse("", file: "c.yaml").pipelines[0].alerts == AlertCommands())
+        let yaml = """
+            pipelines:
+              default:
+                alerts:
+                  on_failure: /usr/local/bin/page-me --quarantine
+                  on_sla_miss: "logger -t iw 'late job'"
+                  timeout: 10s
+            """
+        let alerts = try ConfigLoader.parse(yaml, file: "c.yaml").pipelines[0].alerts
+        #expect(alerts.onFailure == "/usr/local/bin/page-me --quarantine")
+        #expect(alerts.onSLAMiss == "logger -t iw 'late job'")
+        #expect(alerts.timeout == .seconds(10))
+        for (bad, key, message) in [
+            ("alerts: {on_fail: x}", "on_fail", "unknown key in pipelines.default.alerts"),
+            ("alerts: {on_drift: x}", "alerts.on_drift", "drift detection has not landed yet"),
+            ("alerts: {timeout: soon}", "alerts.timeout", "'soon' is not a time span"),
+        ] {
+            var thrown: ConfigError?
+            do { _ = try ConfigLoader.parse("pipelines:\n  default:\n    \(bad)\n", file: "c.yaml") } catch { thrown = error }
+            let error = try #require(thrown, "\(bad)")
+            #expect(error.line == 3 && error.description.contains(key) && error.description.contains(message), "\(error)")
+        }
+    }
+
     @Test("several named pipelines with their own settings")
     func pipelines() throws {
         let yaml = """

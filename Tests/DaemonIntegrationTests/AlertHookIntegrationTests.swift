@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+/// `alerts:` hooks (issue 13): each fires once per occurrence, with the event in its environment,
+/// never blocks the pipeline and never fails it.
+@Suite("Alert hooks", .serialized)
+struct AlertHookIntegrationTests {
+    /// A hook script that appends one line per call to `marker`: event|pipeline|job|input|archive|reason.
+    static func hook(in daemon: DaemonHarness, marker: String, extra: String = "") throws -> String {
+        let path = daemon.root + "/hook.sh"
+        let script = """
+            #!/bin/sh
+            printf '%s|%s|%s|%s|%s|%s\\n' "$INFERWATCHER_EVENT" "$INFERWATCHER_PIPELINE" "$INFERWATCHER_JOB" \
+              "$INFERWATCHER_INPUT" "$INFERWATCHER_ARCHIVE" "$INFERWATCHER_REASON" >> \(marker)
+            \(extra)
+            """
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    static func lines(_ path: String) -> [[String]] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map {
+            $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+
+    @Test("on_failure fires once per quarantined file: at once for bad rows, after the last try for a failing model")
+    func failure() throws {
+        let daemon = try DaemonHarness()
+        let marker = daemon.root + "/failures.txt"
+        let hook = try Self.hook(in: daemon, marker: marker)
+        try daemon.configure("alerts: {on_failure: \(hook), timeout: 5s}")
+        try daemon.start()
+        try daemon.drop("bad_batch.csv", sampleCSV(rows: 50, badLine: 7))
+        waitUntil(20, "the hook to report the quarantine") { Self.lines(marker).count == 1 }
+        let line = try #require(Self.lines(marker).first)
+        #expect(line[0] == "failure" && line[1] == "default" && line[3] == "bad_batch.csv")
+        #expect(!line[2].isEmpty, "the job id")
+        #expect(line[4].hasPrefix(daemon.failed + "/"), "where the input went: \(line[4])")
+        #expect(line[5].hasPrefix("bad_batch.csv:7:"), "the reason: \(line[5])")
+        waitUntil(10, "the hook's end to be logged") { daemon.log.contains("failure alert hook") && daemon.log.contains("finished") }
+        // A good file after it is archived as usual, and fires nothing.
+        try daemon.drop("good.csv", sampleCSV(rows: 50))
+        waitUntil(20, "the good file to be archived") { daemon.log.contains("job succeeded") }
+        #expect(daemon.stop() == 0)
+        #expect(Self.lines(marker).count == 1)
+
+        // Every try fails (no model): quarantined after the last of 3, and the hook fires once.
+        let retried = try DaemonHarness()
+        let retriedMarker = retried.root + "/failures.txt"
+        let retriedHook = try Self.hook(in: retried, marker: retriedMarker)
+        try retried.configure(
+            "alerts: {on_failure: \(retriedHook)}\nretries: {attempts: 3, initial_backoff: 100ms, max_backoff: 200ms}",
+            model: retried.root + "/missing.onnx")
+        try retried.start()
+        try retried.drop("batch.csv", sampleCSV(rows: 20))
+        waitUntil(20, "the input to be quarantined") { !retried.files(in: retried.failed).isEmpty }
+        waitUntil(10, "the hook to run") { Self.lines(retriedMarker).count == 1 }
+        #expect(retried.log.components(separatedBy: "failed, retrying").count - 1 == 2, "two retries before the quarantine")
+        #expect(Self.lines(retriedMarker).first?[5].contains("gave up after 3 attempts") == true)
+        #expect(retried.stop() == 0)
+        #expect(Self.lines(retriedMarker).count == 1)
+    }
+
+    @Test("on_sla_miss fires once per job; a hook that hangs is stopped at its timeout and the job goes on")
+    func slaMiss() throws {
+        let daemon = try DaemonHarness()
+        let marker = daemon.root + "/sla.txt"
+        // The hook then hangs (a child of the shell too): the timeout stops the whole group.
+        let hook = try Self.hook(in: daemon, marker: marker, extra: "sleep 300 & wait")
+        try daemon.configure("sla: 1s\nalerts: {on_sla_miss: \(hook), timeout: 1s}")
+        let pauses = daemon.root + "/markers"
+        try FileManager.default.createDirectory(atPath: pauses, withIntermediateDirectories: true)
+        try daemon.start(environment: ["INFERWATCHER_TEST_PAUSE_AT": "mid-predict:\(pauses)"])
+        try daemon.drop("slow_job.csv", sampleCSV(rows: 3000))
+        waitUntil(20, "the SLA hook") { Self.lines(marker).count == 1 }
+        let line = try #require(Self.lines(marker).first)
+        #expect(line[0] == "sla-miss" && line[3] == "slow_job.csv" && !line[2].isEmpty)
+        #expect(line[5].contains("past its SLA of 1s"))
+        waitUntil(10, "the hung hook to be stopped") { daemon.log.contains("was stopped after 1s, its timeout") }
+        // Still one call, however long the job stays past its SLA.
+        usleep(1_500_000)
+        #expect(Self.lines(marker).count == 1)
+        daemon.crash()  // the job is held at its pause point
+    }
+
+    @Test("alerts: keys are checked; on_drift is refused until drift detection lands")
+    func configuration() throws {
+        let daemon = try DaemonHarness()
+        try daemon.configure("alerts: {on_drift: /bin/true}")
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: Repository.binary)
+        check.arguments = ["check-config", "--config", daemon.configPath]
+        let output = Pipe()
+        check.standardError = output
+        check.standardOutput = output
+        try check.run()
+        check.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(check.terminationStatus != 0)
+        #expect(text.contains("alerts.on_drift") && text.contains("drift detection has not landed yet"), "\(text)")
+    }
+}
