@@ -3,16 +3,18 @@
 # Swift 6.3 toolchain. Idempotent: installs only what is missing.
 #   system libraries: OpenBLAS (the Gemm/MatMul fallback), libsystemd (notify + journal), OpenSSL
 #                     libcrypto (SHA-256), zstd and zlib (archived inputs), snappy (Parquet pages)
-#   test oracles:     onnxruntime + numpy (model outputs), pandas (report statistics), in .venv/
+#   test oracles:     onnxruntime + numpy (model outputs, PSI), pandas (report statistics), pillow
+#                     (report.html's screenshots), in .venv/
 # Needs root for apt-get only (run as root, or with sudo available to it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # build: the C libraries (libsnappy-dev: SNAPPY-compressed Parquet pages); tests: zstd (archive
 # checks), systemd (systemd-analyze, the e2e sandbox), dpkg-dev, binutils and lintian (the Debian
-# package); make bench: time and python3-venv.
+# package); chromium (report.html rendered in a real browser, tests/html); make bench: time and
+# python3-venv.
 apt_packages=(libopenblas0 libsystemd-dev libssl-dev libzstd-dev zlib1g-dev libsnappy-dev pkg-config zstd systemd dpkg-dev binutils lintian
-    time python3-venv)
+    chromium time python3-venv)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -28,9 +30,9 @@ fi
 # system's Python: scripts/test.sh and scripts/bench.sh put .venv/bin first on PATH.
 if [ "${INFERWATCHER_SKIP_PYTHON:-0}" != 1 ]; then
     [ -x .venv/bin/python ] || python3 -m venv .venv
-    if ! .venv/bin/python -c "import onnxruntime, numpy, pandas" 2>/dev/null; then
-        echo "setup: installing the test oracles (onnxruntime, numpy, pandas) into .venv"
-        .venv/bin/pip install -q --disable-pip-version-check onnxruntime numpy pandas
+    if ! .venv/bin/python -c "import onnxruntime, numpy, pandas, PIL" 2>/dev/null; then
+        echo "setup: installing the test oracles (onnxruntime, numpy, pandas, pillow) into .venv"
+        .venv/bin/pip install -q --disable-pip-version-check onnxruntime numpy pandas pillow
     fi
 fi
 

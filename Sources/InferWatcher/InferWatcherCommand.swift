@@ -16,8 +16,8 @@ struct InferWatcherCommand: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            ServeCommand.self, PredictCommand.self, ValidateCommand.self, ModelCommand.self, ReportCommand.self,
-            StatusCommand.self, RunNowCommand.self, PruneCommand.self, CheckConfigCommand.self, SampleDataCommand.self,
+            ServeCommand.self, PredictCommand.self, ValidateCommand.self, ProfileCommand.self, ModelCommand.self, ReportCommand.self,
+            StatusCommand.self, HistoryCommand.self, RunNowCommand.self, PruneCommand.self, CheckConfigCommand.self, SampleDataCommand.self,
         ]
     )
 

@@ -85,20 +85,70 @@ struct AlertHookIntegrationTests {
         daemon.crash()  // the job is held at its pause point
     }
 
-    @Test("alerts: keys are checked; on_drift is refused until drift detection lands")
+    /// Runs the real binary with `arguments`; returns its status and output.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.binary)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardError = output
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test("drift: a shifted file alerts once (journal record, on_drift hook, report.html); a file like the reference fires nothing")
+    func drift() throws {
+        let daemon = try DaemonHarness()
+        let train = daemon.root + "/train.csv"
+        try sampleCSV(rows: 20_000, seed: 11).write(toFile: train, atomically: true, encoding: .utf8)
+        let reference = daemon.root + "/ref.json"
+        let profiled = try Self.run(["profile", "--input", train, "--model", Repository.model, "--output", reference])
+        #expect(profiled.status == 0, "\(profiled.output)")
+        let marker = daemon.root + "/drift.txt"
+        let hook = try Self.hook(in: daemon, marker: marker)
+        try daemon.configure("drift: {reference: \(reference), warn_psi: 0.1, alert_psi: 0.25}\nalerts: {on_drift: \(hook)}")
+        let check = try Self.run(["check-config", "--config", daemon.configPath])
+        #expect(check.status == 0 && check.output.contains("reference: \"\(reference)\""), "\(check.output)")
+        try daemon.start()
+        try daemon.drop("like_training.csv", sampleCSV(rows: 5000, seed: 12))
+        waitUntil(20, "the first job") { daemon.archivedJobs().count == 1 }
+        // Credit scores shifted up by 300: only that feature drifts.
+        let shifted =
+            sampleCSV(rows: 5000, seed: 13).split(separator: "\n").enumerated().map { line, text -> String in
+                guard line > 0 else { return String(text) }
+                var fields = text.split(separator: ",").map(String.init)
+                fields[3] = String(Int(fields[3])! + 300)
+                return fields.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
+        try daemon.drop("shifted.csv", shifted)
+        waitUntil(20, "the drift hook") { Self.lines(marker).count == 1 }
+        let line = try #require(Self.lines(marker).first)
+        #expect(line[0] == "drift" && line[1] == "default" && line[3] == "shifted.csv" && !line[2].isEmpty)
+        #expect(line[5].hasPrefix("ALERT credit_score (PSI "), "\(line[5])")
+        let folder = try #require(daemon.archivedJobs().first { $0.contains("shifted") })
+        #expect(line[4] == folder)
+        #expect(daemon.log.contains("drift above alert_psi 0.25"))
+        let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        #expect(html.contains("credit_score") && html.contains("badge alert"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/report.json"))) as! [String: Any]
+        #expect((json["drift"] as? [String: Any])?["alerted"] as? [String] == ["credit_score"])
+        let calm = try #require(daemon.archivedJobs().first { $0.contains("like_training") })
+        let calmJSON =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: calm + "/report.json"))) as! [String: Any]
+        #expect((calmJSON["drift"] as? [String: Any])?["level"] as? String == "ok")
+        #expect(daemon.stop() == 0)
+        #expect(Self.lines(marker).count == 1, "one call for the one drifted job")
+    }
+
+    @Test("alerts: on_drift without drift: is refused by check-config, naming the key")
     func configuration() throws {
         let daemon = try DaemonHarness()
         try daemon.configure("alerts: {on_drift: /bin/true}")
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: Repository.binary)
-        check.arguments = ["check-config", "--config", daemon.configPath]
-        let output = Pipe()
-        check.standardError = output
-        check.standardOutput = output
-        try check.run()
-        check.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(check.terminationStatus != 0)
-        #expect(text.contains("alerts.on_drift") && text.contains("drift detection has not landed yet"), "\(text)")
+        let check = try Self.run(["check-config", "--config", daemon.configPath])
+        #expect(check.status != 0)
+        #expect(check.output.contains("alerts.on_drift") && check.output.contains("on_drift needs drift"), "\(check.output)")
     }
 }

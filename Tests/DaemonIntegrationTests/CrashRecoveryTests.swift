@@ -25,7 +25,8 @@ struct CrashRecoveryTests {
         let jobs = daemon.archivedJobs()
         #expect(jobs.count == 1)
         let folder = try #require(jobs.first)
-        #expect(daemon.files(in: folder) == ["input.csv.zst", "manifest.json", "predictions.csv", "report.json", "report.txt"])
+        #expect(
+            daemon.files(in: folder) == ["input.csv.zst", "manifest.json", "predictions.csv", "report.html", "report.json", "report.txt"])
         let predictions = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8)
         #expect(predictions.split(separator: "\n").count == 3001)
         // No staging or work leftovers anywhere in the archive.

@@ -164,8 +164,10 @@ struct HostileNameIntegrationTests {
         #expect(claimed.count == 1 && claimed.allSatisfy { $0.utf8.count <= 255 })
         #expect(daemon.files(in: daemon.processing + "/.names") == claimed, "the original name is kept beside the claim")
         try daemon.start()
-        waitUntil(20, "the recovered job to be archived") {
+        // The claim goes first, then its name beside it: wait for both.
+        waitUntil(20, "the recovered job to be archived and its claim and name cleaned up") {
             daemon.archivedJobs().count == 1 && daemon.files(in: daemon.processing).filter { !$0.hasPrefix(".") }.isEmpty
+                && daemon.files(in: daemon.processing + "/.names").isEmpty
         }
         let folder = try #require(daemon.archivedJobs().first)
         let input = try #require(try Self.json(folder + "/manifest.json")["input"] as? [String: Any])

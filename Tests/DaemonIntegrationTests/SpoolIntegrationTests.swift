@@ -15,7 +15,8 @@ struct SpoolIntegrationTests {
         #expect(jobs.count == 1)
         let folder = try #require(jobs.first)
         #expect(URL(fileURLWithPath: folder).lastPathComponent.hasPrefix("batch_input-"))
-        #expect(daemon.files(in: folder) == ["input.csv.zst", "manifest.json", "predictions.csv", "report.json", "report.txt"])
+        #expect(
+            daemon.files(in: folder) == ["input.csv.zst", "manifest.json", "predictions.csv", "report.html", "report.json", "report.txt"])
         let predictions = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8)
         #expect(predictions.split(separator: "\n").count == 1001)
         #expect(predictions.hasPrefix("user_id,prediction_score,prediction_class,timestamp,age,"))
@@ -46,7 +47,8 @@ struct SpoolIntegrationTests {
         try daemon.drop("scored_by_\(model).csv", sampleCSV(rows: 500) + "501,30,,600,10,100,55.50,1,0,2,3\n")
         waitUntil(20, "the job to be archived") { daemon.archivedJobs().count == 1 && daemon.files(in: daemon.processing).isEmpty }
         let folder = try #require(daemon.archivedJobs().first)
-        #expect(daemon.files(in: folder) == ["input.csv.zst", "manifest.json", "predictions.csv", "report.json", "report.txt"])
+        #expect(
+            daemon.files(in: folder) == ["input.csv.zst", "manifest.json", "predictions.csv", "report.html", "report.json", "report.txt"])
         let predictions = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8).split(separator: "\n")
         #expect(predictions.count == 502)
         let labels = Set(predictions.dropFirst().map { $0.split(separator: ",")[2] })
@@ -80,7 +82,9 @@ struct SpoolIntegrationTests {
         }
         for (stem, stored) in [("gz_input", "input.csv.gz"), ("zst_input", "input.csv.zst"), ("pq_input", "input.parquet")] {
             let folder = try #require(daemon.archivedJobs().first { $0.contains("/\(stem)-") })
-            #expect(daemon.files(in: folder) == [stored, "manifest.json", "predictions.csv", "report.json", "report.txt"].sorted())
+            #expect(
+                daemon.files(in: folder)
+                    == [stored, "manifest.json", "predictions.csv", "report.html", "report.json", "report.txt"].sorted())
             let predictions = try String(contentsOfFile: folder + "/predictions.csv", encoding: .utf8)
             #expect(predictions.split(separator: "\n").count == 2001)
             let report = try String(contentsOfFile: folder + "/report.txt", encoding: .utf8)

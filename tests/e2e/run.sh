@@ -185,7 +185,7 @@ check_c() { # a group member drops a file; it is archived in a dated job folder
 	t0=$(date +%s%N)
 	wait_until 30 archived_once alice_batch || why "not archived in 30 s ($(archived alice_batch | wc -l) folders)"
 	dir=$(archived alice_batch)
-	for f in input.csv.zst predictions.csv report.txt report.json manifest.json; do
+	for f in input.csv.zst predictions.csv report.txt report.json report.html manifest.json; do
 		sb test -s "$dir/$f" || why "$dir/$f missing or empty"
 	done
 	[ "$(basename "$(dirname "$dir")")" = "$(sb date +%F)" ] || why "$dir is not in today's folder"

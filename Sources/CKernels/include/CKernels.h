@@ -24,6 +24,8 @@
 #include "CBLASLoader.h"
 /* And byte counting for the CSV chunk reader. */
 #include "ByteScan.h"
+/* And drift detection's binning. */
+#include "DriftBins.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -13,6 +13,8 @@ struct ChunkResult: Sendable {
     var blankLines = 0
     var statistics = ScoreStatistics()
     var classCounts: [Int] = []
+    /// Per-feature statistics and drift counts of the predicted rows (predict mode only).
+    var features: FeatureAccumulator?
     /// The ids of the predicted rows, when duplicate ids are tracked.
     var ids = RowIDLog()
     var timings = PredictionReport.StageTimings()
@@ -42,12 +44,15 @@ struct ChunkProcessor: Sendable {
     let timestamp: [UInt8]
     let trackDuplicateIDs: Bool
     let mode: Mode
+    /// What to learn of the features as they go by.
+    let statisticsPlan: FeatureStatisticsPlan
 
     /// Parses, validates, predicts and formats the rows of one chunk.
     func process(_ chunk: InputChunk) -> ChunkResult {
         var result = ChunkResult()
         result.index = chunk.index
         if case .multiclass(let labels) = schema.kind { result.classCounts = [Int](repeating: 0, count: labels.count) }
+        if mode == .predict { result.features = FeatureAccumulator(plan: statisticsPlan) }
         switch chunk {
         case .text(let text, let start, let line):
             text.bytes.withUnsafeBufferPointer { buffer in
@@ -108,6 +113,8 @@ struct WorkerState: ~Copyable {
     let strings: UnsafeMutablePointer<String>
     let typedCapacity: Int
     let rows: UnsafeMutablePointer<PendingRow>
+    /// The batch's scores, for drift and profiles (``FeatureAccumulator/addScores(_:count:plan:)``).
+    let scores: UnsafeMutablePointer<Float>
     let keptSpans: UnsafeMutablePointer<FieldSpan>
     var rowCount = 0
     /// General path: the current record's fields.
@@ -138,6 +145,7 @@ struct WorkerState: ~Copyable {
         strings = .allocate(capacity: typedCapacity)
         strings.initialize(repeating: "", count: typedCapacity)
         rows = .allocate(capacity: capacity)
+        scores = .allocate(capacity: capacity)
         keptSpans = .allocate(capacity: capacity * spansPerRow)
     }
 
@@ -147,6 +155,7 @@ struct WorkerState: ~Copyable {
         strings.deinitialize(count: typedCapacity)
         strings.deallocate()
         rows.deallocate()
+        scores.deallocate()
         keptSpans.deallocate()
     }
 
@@ -262,7 +271,13 @@ struct WorkerState: ~Copyable {
         let count = rowCount
         rowCount = 0
         guard let model = processor.model else { return }
+        let statisticsPlan = processor.statisticsPlan
+        let statisticsStarted = monotonicSeconds()
+        result.features?.add(
+            plan: statisticsPlan, floats: features, integers: integers, strings: strings, rows: count, stride: featureCount)
         let inferStarted = monotonicSeconds()
+        result.timings.statisticsSeconds += inferStarted - statisticsStarted
+        let tracksScores = FeatureAccumulator.tracksScores(statisticsPlan)
         let raw: [Float]
         do {
             let values = count * featureCount
@@ -289,6 +304,8 @@ struct WorkerState: ~Copyable {
         let plainBinaryRows: Bool
         if case .binary = schema.kind { plainBinaryRows = rawIsScore } else { plainBinaryRows = false }
         let threshold = processor.threshold
+        var scored = 0
+        defer { if tracksScores { result.features?.addScores(scores, count: scored, plan: statisticsPlan) } }
         for index in 0..<count {
             let row = rows[index]
             // The usual row first: a plain record, a binary model's own score, finite.
@@ -296,6 +313,10 @@ struct WorkerState: ~Copyable {
                 result.rowsPredicted += 1
                 let positive = score >= threshold
                 result.statistics.add(Double(score), positive: positive)
+                if tracksScores {
+                    scores[scored] = score
+                    scored += 1
+                }
                 OutputSchema.writePlainBinaryRow(
                     to: &output, record: bytes, kept: keptSpans + index * spansPerRow, echoedRuns: runCount,
                     recordLength: row.recordEnd - row.recordStart, score: score, positive: positive, timestamp: processor.timestamp)
@@ -318,11 +339,15 @@ struct WorkerState: ~Copyable {
                 continue
             }
             result.rowsPredicted += 1
-            schema.appendRow(
+            let score = schema.appendRow(
                 to: &output, record: bytes, kept: keptSpans + index * spansPerRow, spansPerRow: spansPerRow,
                 echoedRuns: row.unquoted ? runCount : nil, reserving: fixedBytes + 2 * (row.recordEnd - row.recordStart),
                 score: rawIsScore ? raw[index] : nil, probabilities: probabilities, threshold: threshold, timestamp: timestamp,
                 statistics: &result.statistics, classCounts: &result.classCounts)
+            if tracksScores {
+                scores[scored] = score
+                scored += 1
+            }
         }
         result.timings.formatSeconds += monotonicSeconds() - formatStarted
     }

@@ -226,23 +226,26 @@ extension OutputSchema {
     /// Appends one row, any kind of model: the id, the prediction columns, the timestamp and the
     /// echoed fields (runs copied verbatim for a plain record, given as `echoedRuns`; fields
     /// re-quoted one by one otherwise). Adds the row's score or value to `statistics`, and for a
-    /// multi-class model its class to `classCounts`.
+    /// multi-class model its class to `classCounts`. Returns that score or value.
     /// - Parameters:
     ///   - kept: the row's kept spans: the id, then the echoed runs or fields.
     ///   - score: the raw output when it is the score as is; otherwise `probabilities` holds the
     ///     row's transformed outputs.
     @inline(__always)
+    @discardableResult
     func appendRow(
         to output: inout CSVOutputBuffer, record bytes: UnsafeBufferPointer<UInt8>, kept: UnsafeMutablePointer<FieldSpan>,
         spansPerRow: Int, echoedRuns: Int?, reserving room: Int, score rawScore: Float?, probabilities: [Float], threshold: Float,
         timestamp: [UInt8], statistics: inout ScoreStatistics, classCounts: inout [Int]
-    ) {
+    ) -> Float {
         output.reserve(room)
+        let rowScore: Float
         output.appendField(copying: kept[0], from: bytes)
         output.append(UInt8(ascii: ","))
         switch kind {
         case .binary:
             let score = rawScore ?? probabilities[0]
+            rowScore = score
             let positive = score >= threshold
             statistics.add(Double(score), positive: positive)
             output.append(sixDecimals: score)
@@ -252,6 +255,7 @@ extension OutputSchema {
             output.append(contentsOf: timestamp)
         case .twoClass(let labels):
             let score = probabilities[1]
+            rowScore = score
             let positive = score >= threshold
             statistics.add(Double(score), positive: positive)
             output.append(sixDecimals: score)
@@ -263,6 +267,7 @@ extension OutputSchema {
             var best = 0
             for k in 1..<width where probabilities[k] > probabilities[best] { best = k }
             classCounts[best] += 1
+            rowScore = probabilities[best]
             statistics.add(Double(probabilities[best]), positive: false)
             output.append(sixDecimals: probabilities[best])
             output.append(UInt8(ascii: ","))
@@ -275,6 +280,7 @@ extension OutputSchema {
             }
         case .regression:
             let value = probabilities[0]
+            rowScore = value
             statistics.add(Double(value), positive: false)
             output.append(shortest: value)
             output.append(UInt8(ascii: ","))
@@ -292,6 +298,7 @@ extension OutputSchema {
             }
         }
         output.append(UInt8(ascii: "\n"))
+        return rowScore
     }
 
     /// The usual row, written in one go: a plain record (its fields verbatim) of a binary model

@@ -34,6 +34,9 @@ public struct PredictionOptions: Sendable {
     public var maxRecordBytes = PredictionOptions.defaultMaxRecordBytes
     /// The most columns an input may have (a CSV header's fields, a Parquet file's columns).
     public var maxColumns = PredictionOptions.defaultMaxColumns
+    /// Check drift against a reference profile (PSI per feature and for the score, in the same
+    /// pass; docs/DRIFT.md). Without it the report still has per-feature statistics.
+    public var drift: DriftSettings? = nil
 
     /// ``maxRecordBytes`` when none is configured: 64 MiB.
     public static let defaultMaxRecordBytes = 64 << 20

@@ -83,6 +83,7 @@ struct PredictionRun {
         var blankLines = 0
         var statistics = ScoreStatistics()
         var classCounts: [Int] = []
+        var features: FeatureAccumulator?
         var issues: [ValidationIssue] = []
         var duplicateIDs = 0
         var duplicateSample: [ValidationIssue] = []
@@ -103,6 +104,9 @@ struct PredictionRun {
                 classCounts = result.classCounts
             } else {
                 for k in result.classCounts.indices { classCounts[k] += result.classCounts[k] }
+            }
+            if let chunkFeatures = result.features {
+                if features == nil { features = chunkFeatures } else { features?.merge(chunkFeatures) }
             }
             timings.add(result.timings)
             if issues.count < ChunkProcessor.issueLimit {

@@ -10,6 +10,8 @@ public struct PredictionReport: Sendable {
         public var parseSeconds = 0.0
         public var inferSeconds = 0.0
         public var formatSeconds = 0.0
+        /// Per-feature statistics and drift counts, summed over worker threads.
+        public var statisticsSeconds = 0.0
         public var writeSeconds = 0.0
         public var totalSeconds = 0.0
 
@@ -17,6 +19,7 @@ public struct PredictionReport: Sendable {
             parseSeconds += other.parseSeconds
             inferSeconds += other.inferSeconds
             formatSeconds += other.formatSeconds
+            statisticsSeconds += other.statisticsSeconds
             writeSeconds += other.writeSeconds
         }
     }
@@ -52,6 +55,13 @@ public struct PredictionReport: Sendable {
     /// The first duplicate-id warnings.
     public var warningSample: [ValidationIssue] = []
     public var timings: StageTimings?
+    /// Per-feature statistics of the rows that reached the model, in model order (empty for a
+    /// report rebuilt from a predictions file).
+    public var features: [FeatureSummary] = []
+    /// Drift against the reference, when the run had one.
+    public var drift: DriftReport?
+    /// The model's metadata (`metadata_props`).
+    public var modelMetadata: [String: String] = [:]
     public var threads: Int?
     public var batchSize: Int?
 
@@ -103,8 +113,38 @@ public struct PredictionReport: Sendable {
                 )
             }
         }
+        if let drift {
+            lines.append("")
+            lines.append("Drift (PSI against \(drift.referencePath)):")
+            lines.append("  \(drift.summaryLine)")
+        }
         lines.append(rule)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Bins of a feature's sparkline in report.json and report.html.
+    public static let sparklineBins = 20
+
+    /// One feature in report.json's `features`.
+    static func json(_ feature: FeatureSummary) -> JSONValue {
+        switch feature.values {
+        case .numeric(let summary):
+            let present = summary.count > 0
+            return .object([
+                ("name", .string(feature.name)), ("type", .string("numeric")), ("count", .int(summary.count)),
+                ("missing", .int(summary.missing)), ("min", present ? .double(summary.minimum) : .null),
+                ("max", present ? .double(summary.maximum) : .null), ("mean", present ? .double(summary.mean) : .null),
+                ("std", summary.standardDeviation.map(JSONValue.double) ?? .null),
+                ("histogram", .array(summary.histogram(bins: sparklineBins).map { .int(Int($0.rounded())) })),
+            ])
+        case .string(let summary):
+            return .object([
+                ("name", .string(feature.name)), ("type", .string("string")), ("count", .int(summary.count)),
+                ("missing", .int(summary.missing)), ("distinct", .int(summary.frequencies.count)),
+                ("distinct_capped", .bool(summary.uncounted > 0)),
+                ("top", .array(summary.top(10).map { .object([("value", .string($0.value)), ("count", .int($0.count))]) })),
+            ])
+        }
     }
 
     /// report.json: the same figures plus counts, validation summary, timings and hashes.
@@ -143,7 +183,8 @@ public struct PredictionReport: Sendable {
                 .object([
                     ("parse_s", .double(timings.parseSeconds)), ("infer_s", .double(timings.inferSeconds)),
                     ("format_s", .double(timings.formatSeconds)), ("write_s", .double(timings.writeSeconds)),
-                    ("total_s", .double(timings.totalSeconds)), ("rows_per_second", rowsPerSecond.map(JSONValue.double) ?? .null),
+                    ("statistics_s", .double(timings.statisticsSeconds)), ("total_s", .double(timings.totalSeconds)),
+                    ("rows_per_second", rowsPerSecond.map(JSONValue.double) ?? .null),
                     ("threads", threads.map(JSONValue.int) ?? .null), ("batch_size", batchSize.map(JSONValue.int) ?? .null),
                 ])
             } ?? .null
@@ -170,6 +211,10 @@ public struct PredictionReport: Sendable {
             )
         }
         if !classes.isEmpty { statisticsMembers.append(("classes", .object(classes))) }
+        let metadataMembers: [(String, JSONValue)] = modelMetadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
+        let metadataValue = JSONValue.object(metadataMembers)
+        let featuresValue = JSONValue.array(features.map(Self.json))
+        let driftValue: JSONValue = drift?.json() ?? .null
         let document: JSONValue = .object([
             (
                 "input",
@@ -183,6 +228,7 @@ public struct PredictionReport: Sendable {
                 .object([
                     ("path", modelPath.map(JSONValue.string) ?? .null), ("sha256", modelSHA256.map(JSONValue.string) ?? .null),
                     ("output_kind", .string(kindName)),
+                    ("metadata", metadataValue),
                 ])
             ),
             ("started_at", startedAt.map(JSONValue.string) ?? .null),
@@ -205,6 +251,8 @@ public struct PredictionReport: Sendable {
                 ])
             ),
             ("timings", timingsValue),
+            ("features", featuresValue),
+            ("drift", driftValue),
         ])
         return document.serialized()
     }

@@ -18,10 +18,15 @@ struct RecordValidator {
         self.plan = plan
         let inputs = model?.inputs ?? []
         let count = plan.featureColumns.count
-        let types = inputs.flatMap { [ModelInput.ValueType](repeating: $0.valueType, count: $0.width) }
         let missing = inputs.flatMap { [Bool](repeating: $0.acceptsMissingValues, count: $0.width) }
-        featureTypes = types.count == count ? types : [ModelInput.ValueType](repeating: .float, count: count)
+        featureTypes = Self.featureTypes(model: model, count: count)
         acceptsMissing = missing.count == count ? missing : [Bool](repeating: false, count: count)
+    }
+
+    /// How each of `count` features is read: as `model`'s inputs declare them, else as floats.
+    static func featureTypes(model: ONNXModel?, count: Int) -> [ModelInput.ValueType] {
+        let types = (model?.inputs ?? []).flatMap { [ModelInput.ValueType](repeating: $0.valueType, count: $0.width) }
+        return types.count == count ? types : [ModelInput.ValueType](repeating: .float, count: count)
     }
 
     /// Whether every feature is a float: records can take the fast path.

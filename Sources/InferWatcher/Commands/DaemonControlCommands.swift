@@ -15,7 +15,7 @@ struct StatusCommand: ParsableCommand {
     @Option(name: .long, help: "The configuration file (for state_dir).")
     var config = DaemonConfig.defaultPath
 
-    @Flag(name: .long, help: "Print the raw status.json.")
+    @Flag(name: .long, help: "Print status.json, whose schema docs/DAEMON.md documents.")
     var json = false
 
     func run() throws {
@@ -47,11 +47,18 @@ struct StatusCommand: ParsableCommand {
             }
             if !pipeline.recent.isEmpty { lines.append("  last results:") }
             for job in pipeline.recent.prefix(5) {
-                lines.append("    \(Self.local(job.finishedAt))  \(job.input)  \(job.outcome.rawValue)  \(job.rows) rows  \(job.location)")
+                var line = "    \(Self.local(job.finishedAt))  \(job.input)  \(job.outcome.rawValue)  \(job.rows) rows"
+                if job.outcome == .archived, job.seconds > 0 { line += " (\(Int(Double(job.rows) / job.seconds)) rows/s)" }
+                if let psi = job.maxPSI { line += "  max PSI \(Self.fixed(psi, 3))" }
+                if let alerts = job.driftAlerts, !alerts.isEmpty { line += " DRIFT: \(alerts.joined(separator: ", "))" }
+                lines.append(line + "  \(job.location)")
             }
         }
         Standard.output.write(lines.joined(separator: "\n") + "\n")
     }
+
+    /// `value` with `digits` decimals.
+    static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
 
     static func local(_ unix: Double) -> String {
         var seconds = time_t(unix)

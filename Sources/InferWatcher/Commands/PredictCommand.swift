@@ -30,6 +30,9 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .long, help: "Also write report.json to this path (with the input's SHA-256, hashed as it is read only then).")
     var report: String?
 
+    @Option(name: .long, help: "Also write report.html to this path: charts, per-feature statistics, drift (one file, no scripts).")
+    var html: String?
+
     @Option(name: .long, help: "Where rejected rows go under --policy lenient (required with --output -).")
     var rejected: String?
 
@@ -53,6 +56,9 @@ struct PredictCommand: ParsableCommand {
         if let report {
             do { try AtomicFile.write(result.json(), to: report) } catch { throw CLIFailure.work(error.description) }
         }
+        if let html {
+            do { try AtomicFile.write(ReportPage(report: result).html(), to: html) } catch { throw CLIFailure.work(error.description) }
+        }
         if !quiet {
             // With the predictions on standard output, the report goes beside the summary.
             (output == "-" ? Standard.error : Standard.output).write(result.text())
@@ -62,6 +68,8 @@ struct PredictCommand: ParsableCommand {
             summary += output == "-" ? "; wrote standard output" : "; wrote \(output)"
             if let rejected = result.rejectedRowsPath { summary += ", rejected rows to \(rejected)" }
             if let report { summary += ", report to \(report)" }
+            if let html { summary += ", report.html to \(html)" }
+            if let drift = result.drift { summary += "; drift: \(drift.summaryLine)" }
             Standard.error.write(summary + "\n")
         }
     }
@@ -137,6 +145,15 @@ struct PredictionSettings: ParsableArguments {
     @Option(name: .long, help: "How to read the model output: auto, probability, logit or regression.")
     var outputKind = OutputKindName.auto
 
+    @Option(name: .long, help: "A reference profile (inferwatcher profile): report PSI drift per feature and for the score.")
+    var reference: String?
+
+    @Option(name: .long, help: "With --reference: a PSI above this warns.")
+    var warnPSI = DriftSettings.defaultWarnPSI
+
+    @Option(name: .long, help: "With --reference: a PSI above this alerts.")
+    var alertPSI = DriftSettings.defaultAlertPSI
+
     enum PolicyName: String, ExpressibleByArgument, CaseIterable {
         case strict, lenient
     }
@@ -149,6 +166,11 @@ struct PredictionSettings: ParsableArguments {
         options.threshold = threshold
         options.policy = policy == .strict ? .strict : .lenient(maxRejectedFraction: maxRejectedFraction)
         options.outputKind = outputKind.option
+        if let reference {
+            do { options.drift = try DriftSettings.load(path: reference, warnPSI: warnPSI, alertPSI: alertPSI) } catch {
+                throw CLIFailure(predictionError: error)
+            }
+        }
         return options
     }
 }

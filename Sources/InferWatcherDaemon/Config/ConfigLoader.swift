@@ -33,7 +33,7 @@ public enum ConfigLoader {
     static let pipelineKeys = [
         "spool", "archive", "model", "threshold", "id_column", "include_features", "features", "batch_size",
         "threads", "schedule", "settle", "rescan", "validation", "retries", "sla", "duplicates", "compression",
-        "retention_days", "max_parallel_jobs", "alerts",
+        "retention_days", "max_parallel_jobs", "drift", "alerts",
     ]
 
     /// The largest configuration accepted, in bytes. Real ones are a few KiB; the bound keeps
@@ -182,17 +182,42 @@ public enum ConfigLoader {
         if let n = map.value("max_parallel_jobs") {
             pipeline.maxParallelJobs = try reader.integer(n, key: key("max_parallel_jobs"), in: 1...64)
         }
+        // `drift: null` (as check-config writes "no drift") is the default: off.
+        if let n = map.value("drift"), n.null == nil {
+            let drift = try reader.mapping(n, key: key("drift"))
+            try reader.rejectUnknown(drift, allowed: ["reference", "warn_psi", "alert_psi"], context: key("drift"))
+            guard let r = drift.value("reference") else {
+                throw ConfigError(
+                    file: reader.file, line: n.mark?.line, key: key("drift"),
+                    message: "drift needs reference: PATH, a profile made by `inferwatcher profile --input TRAIN.csv --model M`")
+            }
+            let reference = try reader.scalar(r, key: key("drift.reference"))
+            let warn = try drift.value("warn_psi").map { w throws(ConfigError) in
+                try reader.number(w, key: key("drift.warn_psi"), in: 0...100)
+            }
+            let alert = try drift.value("alert_psi").map { a throws(ConfigError) in
+                try reader.number(a, key: key("drift.alert_psi"), in: 0...100)
+            }
+            do {
+                pipeline.drift = try DriftSettings.load(
+                    path: reference, warnPSI: warn ?? DriftSettings.defaultWarnPSI, alertPSI: alert ?? DriftSettings.defaultAlertPSI)
+            } catch {
+                throw ConfigError(file: reader.file, line: r.mark?.line, key: key("drift"), message: error.message)
+            }
+        }
         if let n = map.value("alerts") {
             let alerts = try reader.mapping(n, key: key("alerts"))
-            if let drift = alerts.first(where: { $0.key.string == "on_drift" }) {
-                throw ConfigError(
-                    file: reader.file, line: drift.key.mark?.line, key: key("alerts.on_drift"),
-                    message: "drift detection has not landed yet, so on_drift would never fire; remove it (on_failure and on_sla_miss work)"
-                )
-            }
-            try reader.rejectUnknown(alerts, allowed: ["on_failure", "on_sla_miss", "timeout"], context: key("alerts"))
+            try reader.rejectUnknown(alerts, allowed: ["on_failure", "on_sla_miss", "on_drift", "timeout"], context: key("alerts"))
             if let c = alerts.value("on_failure") { pipeline.alerts.onFailure = try reader.scalar(c, key: key("alerts.on_failure")) }
             if let c = alerts.value("on_sla_miss") { pipeline.alerts.onSLAMiss = try reader.scalar(c, key: key("alerts.on_sla_miss")) }
+            if let c = alerts.value("on_drift") {
+                pipeline.alerts.onDrift = try reader.scalar(c, key: key("alerts.on_drift"))
+                if !pipeline.alerts.onDrift.isEmpty && map.value("drift") == nil {
+                    throw ConfigError(
+                        file: reader.file, line: c.mark?.line, key: key("alerts.on_drift"),
+                        message: "on_drift needs drift: {reference: PATH} in the same pipeline, or it would never fire")
+                }
+            }
             if let t = alerts.value("timeout") { pipeline.alerts.timeout = try reader.span(t, key: key("alerts.timeout")) }
         }
         return pipeline

@@ -60,8 +60,10 @@ public struct PipelineConfig: Sendable, Equatable {
     public var compression = Compression.zstd
     public var retentionDays = 90
     public var maxParallelJobs = 1
-    /// Commands run when an input is quarantined or a job misses its SLA (`alerts:`).
+    /// Commands run when an input is quarantined, a job misses its SLA or drifts (`alerts:`).
     public var alerts = AlertCommands()
+    /// Drift detection against a reference profile (`drift:`), loaded with the configuration.
+    public var drift: DriftSettings?
     /// The top level's `limits:`, copied into each pipeline by ``ConfigLoader`` so that its jobs'
     /// ``predictionOptions`` carry them.
     public var limits = InputLimits()
@@ -92,6 +94,7 @@ public struct PipelineConfig: Sendable, Equatable {
         options.threads = threads
         options.maxRecordBytes = limits.maxRecordBytes
         options.maxColumns = limits.maxColumns
+        options.drift = drift
         options.hashInput = false  // the job executor hashes the file first (it names the job) and fills it in
         return options
     }

@@ -100,10 +100,19 @@ extension PipelineConfig {
             ("retention_days", .int(retentionDays)),
             ("max_parallel_jobs", .int(maxParallelJobs)),
             (
+                "drift",
+                drift.map { drift in
+                    .object([
+                        ("reference", .string(drift.referencePath)), ("warn_psi", .double(drift.warnPSI)),
+                        ("alert_psi", .double(drift.alertPSI)),
+                    ])
+                } ?? .null
+            ),
+            (
                 "alerts",
                 .object([
                     ("on_failure", .string(alerts.onFailure)), ("on_sla_miss", .string(alerts.onSLAMiss)),
-                    ("timeout", .string(TimeSpan.exact(alerts.timeout))),
+                    ("on_drift", .string(alerts.onDrift)), ("timeout", .string(TimeSpan.exact(alerts.timeout))),
                 ])
             ),
         ])

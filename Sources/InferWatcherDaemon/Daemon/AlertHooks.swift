@@ -8,6 +8,8 @@ public struct AlertCommands: Sendable, Equatable {
     public var onFailure = ""
     /// Run when a job runs past the pipeline's `sla` (once per job).
     public var onSLAMiss = ""
+    /// Run when a job's features drift past `drift.alert_psi` (once per job).
+    public var onDrift = ""
     /// How long a hook may run before it is stopped (SIGTERM to its process group, then SIGKILL).
     public var timeout = Duration.seconds(30)
 
@@ -21,6 +23,7 @@ public struct AlertEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case failure
         case slaMiss = "sla-miss"
+        case drift
     }
 
     public var kind: Kind

@@ -8,6 +8,7 @@ public enum DaemonEvent: String, Sendable, CaseIterable {
     case jobFailed = "job-failed"
     case jobQuarantined = "job-quarantined"
     case slaMissed = "sla-missed"
+    case driftAlert = "drift-alert"
 
     /// The journal's MESSAGE_ID for this event (32 lowercase hex digits).
     public var messageID: String {
@@ -17,6 +18,7 @@ public enum DaemonEvent: String, Sendable, CaseIterable {
         case .jobFailed: "bed13a7c606d41df9ced370c0ca3be8b"
         case .jobQuarantined: "7154a0bac0164a19b3ea4def000a4af6"
         case .slaMissed: "c1639f0fff39472f85379ccb2a883622"
+        case .driftAlert: "5b8c4e211bf344de965f74b85055a1fe"
         }
     }
 

@@ -132,7 +132,10 @@ struct JobExecutor: Sendable {
         let request = JobArchiveRequest(
             pipeline: pipeline.name, jobID: jobID, inputPath: file.path, inputName: file.originalName, inputNameHex: file.originalHex,
             startedAt: started, finishedAt: clock.now.unixSeconds, compression: pipeline.compression, outputs: outputs,
-            documents: ["report.txt": Array(report.text().utf8), "report.json": Array(report.json().utf8)],
+            documents: [
+                "report.txt": Array(report.text().utf8), "report.json": Array(report.json().utf8),
+                "report.html": Array(ReportPage(report: report).html().utf8),
+            ],
             model: ArchiveManifest.Model(path: pipeline.model, sha256: modelSHA256),
             rows: ArchiveManifest.RowCounts(read: report.rowsRead, predicted: report.rowsPredicted, rejected: report.rowsRejected),
             softwareVersion: SoftwareVersion.current)
@@ -157,6 +160,17 @@ struct JobExecutor: Sendable {
                 [
                     "iw.archive": "\(folder)", "iw.rows": "\(report.rowsRead)", "iw.duration_ms": "\(Int(duration * 1000))",
                 ]))
+        if let drift = report.drift, drift.level == .alert {
+            let names = drift.alerted.sorted { $0.psi > $1.psi }.map(\.name)
+            log.warning(
+                "drift above alert_psi \(drift.alertPSI): \(drift.summaryLine)",
+                metadata: .event(
+                    .driftAlert,
+                    [
+                        "iw.archive": "\(folder)", "iw.drift_features": "\(names.joined(separator: ","))",
+                        "iw.max_psi": "\(drift.maximumPSI)", "iw.reference": "\(drift.referencePath)",
+                    ]))
+        }
         return .archived(folder: folder, report: report)
     }
 

@@ -203,6 +203,14 @@ final class PipelineService: Service, Sendable {
         case .archived(let folder, let report):
             finishedJob.rows = report.rowsRead
             finishedJob.location = folder
+            finishedJob.maxPSI = report.drift?.maximumPSI
+            finishedJob.driftAlerts = report.drift?.alerted.map(\.name)
+            if let drift = report.drift, drift.level == .alert {
+                let event = AlertEvent(
+                    kind: .drift, pipeline: name, job: status.jobID(of: file.originalName, pipeline: name) ?? "", input: file.originalName,
+                    reason: drift.summaryLine, archive: folder)
+                hooks.fire(state.config.alerts.onDrift, for: event, timeout: state.config.alerts.timeout)
+            }
         case .alreadyArchived(let folder):
             finishedJob.location = folder
         case .skippedDuplicate(let first):

@@ -123,12 +123,18 @@ public struct PipelineStatus: Codable, Sendable, Equatable {
         public var finishedAt: Double
         /// The archive folder, the quarantined file, or the earlier archive of the same content.
         public var location: String
+        /// The largest feature PSI against the pipeline's reference; nil without one.
+        public var maxPSI: Double? = nil
+        /// The features whose PSI was above `drift.alert_psi`; nil without a reference.
+        public var driftAlerts: [String]? = nil
 
         enum CodingKeys: String, CodingKey {
             case jobID = "job"
             case input, outcome, rows, seconds
             case finishedAt = "finished_at"
             case location
+            case maxPSI = "max_psi"
+            case driftAlerts = "drift_alerts"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Archive
 import Engine
+import Files
 import Glibc
 import Testing
 
@@ -77,7 +78,7 @@ struct ConfigLoaderTests {
         #expect(error.description.contains(message), "\(error)")
     }
 
-    @Test("alerts: commands and timeout, off by default; unknown keys and on_drift are errors naming the key")
+    @Test("alerts: commands and timeout, off by default; unknown keys and on_drift without drift are errors naming the key")
     func alerts() throws {
         #expect(try ConfigLoader.parse("", file: "c.yaml").pipelines[0].alerts == AlertCommands())
         let yaml = """
@@ -94,13 +95,57 @@ struct ConfigLoaderTests {
         #expect(alerts.timeout == .seconds(10))
         for (bad, key, message) in [
             ("alerts: {on_fail: x}", "on_fail", "unknown key in pipelines.default.alerts"),
-            ("alerts: {on_drift: x}", "alerts.on_drift", "drift detection has not landed yet"),
+            ("alerts: {on_drift: x}", "alerts.on_drift", "on_drift needs drift: {reference: PATH}"),
             ("alerts: {timeout: soon}", "alerts.timeout", "'soon' is not a time span"),
         ] {
             var thrown: ConfigError?
             do { _ = try ConfigLoader.parse("pipelines:\n  default:\n    \(bad)\n", file: "c.yaml") } catch { thrown = error }
             let error = try #require(thrown, "\(bad)")
             #expect(error.line == 3 && error.description.contains(key) && error.description.contains(message), "\(error)")
+        }
+    }
+
+    @Test("drift: the reference is loaded with the configuration; defaults, thresholds, and errors naming the key")
+    func drift() throws {
+        var template = Array("/tmp/iw-drift-XXXXXX".utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        defer { try? FileTree.removeTree(folder) }
+        let reference = folder + "/ref.json"
+        let uniform = ReferenceProfile.Distribution(
+            name: "x", kind: .numeric, rows: 10, missing: 0, edges: (0...10).map(Double.init), counts: [Int](repeating: 1, count: 10),
+            categories: nil)
+        var score = uniform
+        score.name = "score"
+        let profile = ReferenceProfile(
+            source: .init(path: "train.csv", sha256: nil, rows: 10), model: .init(path: "m.onnx", sha256: "00"), features: [uniform],
+            score: score)
+        try AtomicFile.write(profile.json(), to: reference)
+        let yaml = """
+            pipelines:
+              default:
+                drift: {reference: \(reference), alert_psi: 0.3}
+                alerts: {on_drift: "echo drift"}
+            """
+        let pipeline = try ConfigLoader.parse(yaml, file: "c.yaml").pipelines[0]
+        let drift = try #require(pipeline.drift)
+        #expect(drift.reference == profile && drift.referencePath == reference)
+        #expect(drift.warnPSI == DriftSettings.defaultWarnPSI && drift.alertPSI == 0.3)
+        #expect(drift.referenceSHA256?.count == 64)
+        #expect(pipeline.predictionOptions.drift == drift)
+        #expect(pipeline.alerts.onDrift == "echo drift")
+        #expect(try ConfigLoader.parse("", file: "c.yaml").pipelines[0].drift == nil)
+        try AtomicFile.write("{}", to: folder + "/bad.json")
+        for (bad, message) in [
+            ("drift: {warn_psi: 0.1}", "drift needs reference: PATH"),
+            ("drift: {reference: \(folder)/none.json}", "cannot read the reference profile"),
+            ("drift: {reference: \(folder)/bad.json}", "not a reference profile"),
+            ("drift: {reference: \(reference), warn_psi: 0.5, alert_psi: 0.2}", "must be at least 0 and at most alert_psi"),
+            ("drift: {reference: \(reference), psi: 1}", "unknown key in pipelines.default.drift"),
+        ] {
+            var thrown: ConfigError?
+            do { _ = try ConfigLoader.parse("pipelines:\n  default:\n    \(bad)\n", file: "c.yaml") } catch { thrown = error }
+            let error = try #require(thrown, "\(bad)")
+            #expect(error.line == 3 && error.description.contains(message), "\(error)")
         }
     }
 
