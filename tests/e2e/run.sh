@@ -27,6 +27,8 @@ MSG_STARTED=0335cdbcfaa84922b96a543d290f6813
 MSG_SUCCEEDED=235f12b688e74207a949d9ad474d2bc1
 MSG_QUARANTINED=7154a0bac0164a19b3ea4def000a4af6
 HOOK_MARKER=/var/lib/inferwatcher/hook-calls.txt
+TEXTFILE_DIR=/var/lib/prometheus/node-exporter   # node_exporter's textfile collector folder (Debian)
+TEXTFILE=$TEXTFILE_DIR/inferwatcher.prom
 
 PASSED=0 FAILED=0
 SHARED=$(mktemp -d)   # values one check hands to a later one (the job id of check c)
@@ -97,7 +99,7 @@ setup() {
 	# A clean slate: the sandbox sees the host's files, and a host that ran inferwatcher (a demo, a
 	# package) would leak spool files, archives, a duplicate index or drop-ins into the tests.  This
 	# only whites them out in the sandbox's overlay; the host keeps them.
-	sb rm -rf /var/spool/inferwatcher /var/lib/inferwatcher /etc/inferwatcher /var/tmp/big.csv \
+	sb rm -rf /var/spool/inferwatcher /var/lib/inferwatcher /etc/inferwatcher /var/tmp/big.csv "$TEXTFILE_DIR" \
 		/etc/systemd/system/inferwatcher.service.d /etc/systemd/system/inferwatcher-prune.timer.d
 	sbx cp "$BIN" /usr/bin/inferwatcher
 	for u in inferwatcher.service inferwatcher-alert@.service inferwatcher-prune.service inferwatcher-prune.timer; do
@@ -413,6 +415,40 @@ check_k() { # .csv.gz, .csv.zst and .parquet drops are archived, their input sto
 	[ -z "$(processing_files)" ] || why "processing/ not empty: $(processing_files)"
 }
 
+check_l() { # metrics: the textfile for node_exporter shows the job's rows, and promtool accepts it
+	local t0 mode out
+	require_running
+	sb sh -c 'command -v promtool' >/dev/null || why "no promtool (Debian's prometheus package; scripts/setup.sh installs it)"
+	# What installing prometheus-node-exporter makes, writable by the daemon's group; it must exist
+	# before the daemon starts (ReadWritePaths=-...), and metrics: applies after a restart.
+	sb sh -c "mkdir -p $TEXTFILE_DIR && chgrp inferwatcher $TEXTFILE_DIR && chmod 2775 $TEXTFILE_DIR"
+	sb sed -i 's|^\( *textfile:\) ""|\1 '"$TEXTFILE"'|' "$CONFIG"
+	sb grep -q "^  textfile: $TEXTFILE" "$CONFIG" || why "could not set metrics.textfile"
+	sb inferwatcher check-config --config "$CONFIG" | grep -q "textfile: \"$TEXTFILE\"" || why "check-config does not show the textfile"
+	sb timeout 60 systemctl restart inferwatcher.service
+	require_running
+	# Written at start-up, counters at zero.
+	wait_until 10 sb grep -q '^inferwatcher_rows_total{pipeline="default",outcome="predicted"} 0$' "$TEXTFILE" ||
+		why "no textfile with zero counters after the start: $(sb ls -la "$TEXTFILE_DIR" 2>&1 | tail -n +2 | paste -sd' ')"
+	sb inferwatcher sample-data --rows 1000 --seed 11 --output /var/tmp/metrics_batch.csv >/dev/null
+	t0=$(date +%s%N)
+	drop /var/tmp/metrics_batch.csv metrics_batch.csv
+	wait_until 30 sb grep -q '^inferwatcher_rows_total{pipeline="default",outcome="predicted"} 1000$' "$TEXTFILE" ||
+		why "the textfile never showed the job's 1000 rows: $(sb grep rows_total "$TEXTFILE" | paste -sd' ')"
+	note "rows in the textfile $(ms "$t0") ms after the drop"
+	sb grep -Eq '^inferwatcher_last_success_timestamp_seconds\{pipeline="default"\} [0-9.e+]+$' "$TEXTFILE" || why "no last success"
+	sb grep -q '^inferwatcher_job_duration_seconds_count{pipeline="default"} 1$' "$TEXTFILE" || why "no job duration"
+	sb grep -q '^inferwatcher_build_info{version="' "$TEXTFILE" || why "no build info"
+	sb grep -E '^inferwatcher_(rows_total|last_success|queue_depth|files_quarantined|build_info)' "$TEXTFILE" | sed 's/^/      /'
+	mode=$(sb stat -c '%a %U' "$TEXTFILE")
+	[ "$mode" = "644 inferwatcher" ] || why "mode and owner '$mode', expected '644 inferwatcher' (node_exporter's user reads it)"
+	sb runuser -u nobody -- cat "$TEXTFILE" >/dev/null || why "another user cannot read the textfile"
+	[ -z "$(sb find "$TEXTFILE_DIR" -name '.*')" ] || why "temporary files left: $(sb ls -A "$TEXTFILE_DIR")"
+	out=$(sb sh -c "promtool check metrics <$TEXTFILE" 2>&1) || why "promtool check metrics: $out"
+	[ -z "$out" ] || why "promtool check metrics printed: $out"
+	note "promtool check metrics: clean; $(sb stat -c %s "$TEXTFILE") bytes, mode $mode"
+}
+
 (set -e; setup)
 if [ $? != 0 ]; then
 	echo "FAIL  setup (install into the sandbox)"; FAILED=$((FAILED + 1))
@@ -430,3 +466,4 @@ check h "watchdog: a frozen daemon is restarted; its job is archived once" check
 check i "systemctl stop during a long job; redone once after start" check_i
 check j "the prune timer removes old date folders" check_j
 check k ".csv.gz, .csv.zst and .parquet drops are archived as received" check_k
+check l "metrics: the node_exporter textfile shows the job's rows; promtool accepts it" check_l
