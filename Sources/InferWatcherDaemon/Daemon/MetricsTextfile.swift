@@ -24,6 +24,9 @@ final class MetricsTextfile: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let logger: Logger
     private let state = Mutex(State())
+    /// The last write's error, so that each distinct one is logged once, not every interval; its
+    /// own lock, held while writing, so that the pipelines' updates never wait for the file.
+    private let lastWriteError = Mutex<String?>(nil)
 
     /// Upper bounds of the job duration histogram's buckets, in seconds: jobs take from a fraction
     /// of a second (a few thousand rows) to hours (the default `sla` is 2 h).
@@ -80,8 +83,6 @@ final class MetricsTextfile: Sendable {
 
     private struct State {
         var pipelines: [String: PipelineSeries] = [:]
-        /// The last write's error, so that each distinct one is logged once, not every interval.
-        var lastError: String?
     }
 
     /// Metrics for the file at `path`; `build_info` carries `version`.
@@ -172,18 +173,18 @@ final class MetricsTextfile: Sendable {
     /// distinct error and never throws.
     func write() {
         let bytes = emit()
-        state.withLock { state in
+        lastWriteError.withLock { lastError in
             do throws(FileError) {
                 try AtomicFile.write(bytes, to: path, durable: false, permissions: 0o644)
-                if state.lastError != nil {
+                if lastError != nil {
                     logger.notice("metrics textfile written again")
-                    state.lastError = nil
+                    lastError = nil
                 }
             } catch {
                 let message = Self.explain(error, path: path)
-                if state.lastError != message {
+                if lastError != message {
                     logger.warning("\(message); metrics go on being collected and the file is tried again every write")
-                    state.lastError = message
+                    lastError = message
                 }
             }
         }
