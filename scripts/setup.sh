@@ -11,10 +11,10 @@ cd "$(dirname "$0")/.."
 
 # build: the C libraries (libsnappy-dev: SNAPPY-compressed Parquet pages); tests: zstd (archive
 # checks), systemd (systemd-analyze, the e2e sandbox), dpkg-dev, binutils and lintian (the Debian
-# package); chromium (report.html rendered in a real browser, tests/html); make bench: time and
-# python3-venv.
+# package); chromium (report.html rendered in a real browser, tests/html); prometheus (promtool,
+# which checks the metrics textfile); make bench: time and python3-venv.
 apt_packages=(libopenblas0 libsystemd-dev libssl-dev libzstd-dev zlib1g-dev libsnappy-dev pkg-config zstd systemd dpkg-dev binutils lintian
-    chromium time python3-venv)
+    chromium prometheus time python3-venv)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,6 +1,6 @@
 import CFiles
 import Checksum
-import Glibc
+public import Glibc
 
 /// The size and SHA-256 of a file's bytes.
 public struct FileDigest: Sendable, Hashable {
@@ -44,6 +44,17 @@ public enum AtomicFile {
     public static func write(_ text: String, to path: String, durable: Bool = true) throws(FileError) {
         let writer = try AtomicFileWriter(path: path)
         try writer.write(Array(text.utf8))
+        try writer.commit(durable: durable)
+    }
+
+    /// Replaces (or creates) the file at `path` with `bytes`, atomically; durably unless `durable`
+    /// is false. With `permissions`, the file gets exactly that mode whatever the umask (a file that
+    /// another user's service reads, such as a node_exporter textfile under the unit's `UMask=0027`);
+    /// the mode is set before the rename, so the file never appears with another.
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, permissions: mode_t? = nil) throws(FileError) {
+        let writer = try AtomicFileWriter(path: path)
+        try writer.write(bytes)
+        if let permissions { try writer.setPermissions(permissions) }
         try writer.commit(durable: durable)
     }
 
@@ -125,6 +136,9 @@ public final class AtomicFileWriter {
             writebackStart = written
         }
     }
+
+    /// Sets the mode of the file to be published, whatever the umask narrowed it to.
+    public func setPermissions(_ mode: mode_t) throws(FileError) { try file.setPermissions(mode) }
 
     /// Flushes to disk, renames into place and syncs the folder; without `durable`, only renames.
     public func commit(durable: Bool = true) throws(FileError) {

@@ -119,6 +119,11 @@ public final class OpenFile {
         try outcome.get()
     }
 
+    /// Sets the file's mode bits (fchmod), whatever the process umask narrowed them to at creation.
+    public func setPermissions(_ mode: mode_t) throws(FileError) {
+        guard fchmod(fd, mode) == 0 else { throw .system("cannot change the mode of", path: path, errno: errno) }
+    }
+
     /// Cuts the file to `size` bytes.
     public func truncate(to size: Int) throws(FileError) {
         guard ftruncate(fd, off_t(size)) == 0 else { throw .system("cannot truncate", path: path, errno: errno) }

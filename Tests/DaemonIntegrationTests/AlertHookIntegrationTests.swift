@@ -109,7 +109,10 @@ struct AlertHookIntegrationTests {
         #expect(profiled.status == 0, "\(profiled.output)")
         let marker = daemon.root + "/drift.txt"
         let hook = try Self.hook(in: daemon, marker: marker)
-        try daemon.configure("drift: {reference: \(reference), warn_psi: 0.1, alert_psi: 0.25}\nalerts: {on_drift: \(hook)}")
+        let metrics = daemon.root + "/inferwatcher.prom"
+        try daemon.configure(
+            "drift: {reference: \(reference), warn_psi: 0.1, alert_psi: 0.25}\nalerts: {on_drift: \(hook)}",
+            topLevel: "metrics: {textfile: \(metrics)}")
         let check = try Self.run(["check-config", "--config", daemon.configPath])
         #expect(check.status == 0 && check.output.contains("reference: \"\(reference)\""), "\(check.output)")
         try daemon.start()
@@ -139,6 +142,11 @@ struct AlertHookIntegrationTests {
         let calmJSON =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: calm + "/report.json"))) as! [String: Any]
         #expect((calmJSON["drift"] as? [String: Any])?["level"] as? String == "ok")
+        // The metrics textfile has the last job's PSI per feature.
+        waitUntil(10, "the drift gauges in the metrics textfile") {
+            ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").contains(
+                "inferwatcher_drift_psi{pipeline=\"default\",feature=\"credit_score\"}")
+        }
         #expect(daemon.stop() == 0)
         #expect(Self.lines(marker).count == 1, "one call for the one drifted job")
     }

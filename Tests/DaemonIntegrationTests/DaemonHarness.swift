@@ -67,8 +67,9 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Writes the configuration: one pipeline `default` with fast settle and retries; `extra` holds
-    /// `key: value` lines for the pipeline that replace or add to those defaults.
-    func configure(_ extra: String = "", model: String = Repository.model, stopTimeout: String = "5s") throws {
+    /// `key: value` lines for the pipeline that replace or add to those defaults; `topLevel` lines
+    /// go to the top level (`metrics: {...}`).
+    func configure(_ extra: String = "", model: String = Repository.model, stopTimeout: String = "5s", topLevel: String = "") throws {
         var settings: [(String, String)] = [
             ("spool", spool), ("archive", archive), ("model", model), ("settle", "300ms"), ("compression", "zstd"),
             ("retries", "{attempts: 2, initial_backoff: 200ms, max_backoff: 400ms}"),
@@ -84,7 +85,7 @@ final class DaemonHarness: @unchecked Sendable {
             }
         }
         let yaml =
-            "state_dir: \(state)\nstop_timeout: \(stopTimeout)\npipelines:\n  default:\n"
+            "state_dir: \(state)\nstop_timeout: \(stopTimeout)\n" + (topLevel.isEmpty ? "" : topLevel + "\n") + "pipelines:\n  default:\n"
             + settings.map { "    \($0.0): \($0.1)\n" }.joined()
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

@@ -113,4 +113,21 @@ struct FilesTests {
         #expect(FileTree.parent(of: "/a/b/c.csv") == "/a/b")
         #expect(FileTree.parent(of: "c.csv") == ".")
     }
+
+    @Test("a file written with permissions has exactly that mode, whatever the umask")
+    func permissionsOverrideTheUmask() throws {
+        let folder = try TemporaryFolder()
+        let path = "\(folder.path)/metrics.prom"
+        // 0604 is a mode no umask makes of 0666 (changing the umask here would race the other
+        // tests of this process), so it shows that the mode was set, not left to the umask.
+        try AtomicFile.write(Array("a 1\n".utf8), to: path, durable: false, permissions: 0o604)
+        var info = stat()
+        try #require(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o604)
+        #expect(try FileContents.read(path) == Array("a 1\n".utf8))
+        try AtomicFile.write(Array("b 2\n".utf8), to: path, durable: false, permissions: 0o644)
+        try #require(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o644)
+        #expect(try FileTree.list(folder.path) == ["metrics.prom"], "no temporary file left")
+    }
 }

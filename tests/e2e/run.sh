@@ -26,7 +26,10 @@ BIG_ROWS=${E2E_BIG_ROWS:-6000000}             # ~290 MB on one worker thread: a 
 MSG_STARTED=0335cdbcfaa84922b96a543d290f6813
 MSG_SUCCEEDED=235f12b688e74207a949d9ad474d2bc1
 MSG_QUARANTINED=7154a0bac0164a19b3ea4def000a4af6
+MSG_DRIFT=5b8c4e211bf344de965f74b85055a1fe
 HOOK_MARKER=/var/lib/inferwatcher/hook-calls.txt
+TEXTFILE_DIR=/var/lib/prometheus/node-exporter   # node_exporter's textfile collector folder (Debian)
+TEXTFILE=$TEXTFILE_DIR/inferwatcher.prom
 
 PASSED=0 FAILED=0
 SHARED=$(mktemp -d)   # values one check hands to a later one (the job id of check c)
@@ -97,7 +100,7 @@ setup() {
 	# A clean slate: the sandbox sees the host's files, and a host that ran inferwatcher (a demo, a
 	# package) would leak spool files, archives, a duplicate index or drop-ins into the tests.  This
 	# only whites them out in the sandbox's overlay; the host keeps them.
-	sb rm -rf /var/spool/inferwatcher /var/lib/inferwatcher /etc/inferwatcher /var/tmp/big.csv \
+	sb rm -rf /var/spool/inferwatcher /var/lib/inferwatcher /etc/inferwatcher /var/tmp/big.csv "$TEXTFILE_DIR" \
 		/etc/systemd/system/inferwatcher.service.d /etc/systemd/system/inferwatcher-prune.timer.d
 	sbx cp "$BIN" /usr/bin/inferwatcher
 	for u in inferwatcher.service inferwatcher-alert@.service inferwatcher-prune.service inferwatcher-prune.timer; do
@@ -341,7 +344,12 @@ check_h() { # watchdog: a frozen daemon is killed and restarted; its job is redo
 check_i() { # a stop during a long job completes; the file waits in processing/ and is done once on start
 	local t0 result
 	require_running
-	drop /var/tmp/big.csv big_stop.csv
+	# Twice the big input: status.json shows progress once a second, and the stop must land while
+	# the job still predicts (the archive step, once reached, always completes), however fast the
+	# machine scores it.
+	sb sh -c 'cat /var/tmp/big.csv >/var/tmp/big2.csv && tail -n +2 /var/tmp/big.csv >>/var/tmp/big2.csv'
+	drop /var/tmp/big2.csv big_stop.csv
+	sb rm -f /var/tmp/big2.csv
 	wait_until 30 running_job big_stop.csv || why "the big job never showed rows_read in status.json"
 	note "stopping while: $(prop inferwatcher StatusText)"
 	t0=$(date +%s%N)
@@ -413,6 +421,77 @@ check_k() { # .csv.gz, .csv.zst and .parquet drops are archived, their input sto
 	[ -z "$(processing_files)" ] || why "processing/ not empty: $(processing_files)"
 }
 
+check_l() { # metrics: the textfile for node_exporter shows the job's rows, and promtool accepts it
+	local t0 mode out
+	require_running
+	sb sh -c 'command -v promtool' >/dev/null || why "no promtool (Debian's prometheus package; scripts/setup.sh installs it)"
+	# What installing prometheus-node-exporter makes, writable by the daemon's group; it must exist
+	# before the daemon starts (ReadWritePaths=-...), and metrics: applies after a restart.
+	sb sh -c "mkdir -p $TEXTFILE_DIR && chgrp inferwatcher $TEXTFILE_DIR && chmod 2775 $TEXTFILE_DIR"
+	sb sed -i 's|^\( *textfile:\) ""|\1 '"$TEXTFILE"'|' "$CONFIG"
+	sb grep -q "^  textfile: $TEXTFILE" "$CONFIG" || why "could not set metrics.textfile"
+	sb inferwatcher check-config --config "$CONFIG" | grep -q "textfile: \"$TEXTFILE\"" || why "check-config does not show the textfile"
+	sb timeout 60 systemctl restart inferwatcher.service
+	require_running
+	# Written at start-up, counters at zero.
+	wait_until 10 sb grep -q '^inferwatcher_rows_total{pipeline="default",outcome="predicted"} 0$' "$TEXTFILE" ||
+		why "no textfile with zero counters after the start: $(sb ls -la "$TEXTFILE_DIR" 2>&1 | tail -n +2 | paste -sd' ')"
+	sb inferwatcher sample-data --rows 1000 --seed 11 --output /var/tmp/metrics_batch.csv >/dev/null
+	t0=$(date +%s%N)
+	drop /var/tmp/metrics_batch.csv metrics_batch.csv
+	wait_until 30 sb grep -q '^inferwatcher_rows_total{pipeline="default",outcome="predicted"} 1000$' "$TEXTFILE" ||
+		why "the textfile never showed the job's 1000 rows: $(sb grep rows_total "$TEXTFILE" | paste -sd' ')"
+	note "rows in the textfile $(ms "$t0") ms after the drop"
+	sb grep -Eq '^inferwatcher_last_success_timestamp_seconds\{pipeline="default"\} [0-9.e+]+$' "$TEXTFILE" || why "no last success"
+	sb grep -q '^inferwatcher_job_duration_seconds_count{pipeline="default"} 1$' "$TEXTFILE" || why "no job duration"
+	sb grep -q '^inferwatcher_build_info{version="' "$TEXTFILE" || why "no build info"
+	sb grep -E '^inferwatcher_(rows_total|last_success|queue_depth|files_quarantined|build_info)' "$TEXTFILE" | sed 's/^/      /'
+	mode=$(sb stat -c '%a %U' "$TEXTFILE")
+	[ "$mode" = "644 inferwatcher" ] || why "mode and owner '$mode', expected '644 inferwatcher' (node_exporter's user reads it)"
+	sb runuser -u nobody -- cat "$TEXTFILE" >/dev/null || why "another user cannot read the textfile"
+	[ -z "$(sb find "$TEXTFILE_DIR" -name '.*')" ] || why "temporary files left: $(sb ls -A "$TEXTFILE_DIR")"
+	out=$(sb sh -c "promtool check metrics <$TEXTFILE" 2>&1) || why "promtool check metrics: $out"
+	[ -z "$out" ] || why "promtool check metrics printed: $out"
+	note "promtool check metrics: clean; $(sb stat -c %s "$TEXTFILE") bytes, mode $mode"
+}
+
+check_m() { # drift: a shifted file gives the drift journal record, the metric and the hook's marker
+	local t0 dir psi
+	require_running
+	# The reference, profiled once from training-like data, where the daemon may read it.
+	sb inferwatcher sample-data --rows 20000 --seed 21 --output /var/tmp/train.csv >/dev/null
+	sb inferwatcher profile --input /var/tmp/train.csv --model /var/lib/inferwatcher/models/model.onnx \
+		--output /var/lib/inferwatcher/models/ref.json 2>/dev/null || why "inferwatcher profile failed"
+	sb chown inferwatcher:inferwatcher /var/lib/inferwatcher/models/ref.json
+	sb sed -i -e 's|^    # drift: .*|    drift: {reference: /var/lib/inferwatcher/models/ref.json, alert_psi: 0.25}|' \
+		-e 's|^\( *on_drift:\) ""|\1 /usr/local/bin/iw-test-hook|' "$CONFIG"
+	sb inferwatcher check-config --config "$CONFIG" | grep -q 'reference: "/var/lib/inferwatcher/models/ref.json"' ||
+		why "check-config does not show drift.reference"
+	sb timeout 60 systemctl restart inferwatcher.service
+	require_running
+	sb rm -f "$HOOK_MARKER"
+	# Credit scores 300 higher than in training: that feature alone drifts.
+	sb sh -c 'inferwatcher sample-data --rows 5000 --seed 22 --output /var/tmp/shift.csv >/dev/null &&
+		awk -F, -v OFS=, "NR > 1 { \$4 = \$4 + 300 } { print }" /var/tmp/shift.csv >/var/tmp/shifted_batch.csv'
+	t0=$(date +%s%N)
+	drop /var/tmp/shifted_batch.csv shifted_batch.csv
+	wait_until 30 journal_has MESSAGE_ID=$MSG_DRIFT INFERWATCHER_INPUT=shifted_batch.csv ||
+		why "no drift record (MESSAGE_ID=$MSG_DRIFT) for shifted_batch.csv"
+	note "drift record $(ms "$t0") ms after the drop: $(sb journalctl -o cat MESSAGE_ID=$MSG_DRIFT | head -n 1)"
+	journal_has MESSAGE_ID=$MSG_DRIFT INFERWATCHER_DRIFT_FEATURES=credit_score || why "the record does not name credit_score alone"
+	sb journalctl -x --no-pager MESSAGE_ID=$MSG_DRIFT | grep -q "drifted from the reference" || why "no catalog text for the drift record"
+	wait_until 10 sb grep -q "^drift|shifted_batch.csv|inferwatcher$" "$HOOK_MARKER" || why "hook calls: $(sb cat "$HOOK_MARKER" 2>&1)"
+	[ "$(sb grep -c . "$HOOK_MARKER")" = 1 ] || why "the drift hook ran more than once: $(sb cat "$HOOK_MARKER")"
+	wait_until 10 sb grep -q '^inferwatcher_drift_psi{pipeline="default",feature="credit_score"} ' "$TEXTFILE" ||
+		why "no drift gauge in the textfile"
+	psi=$(sb sed -n 's/^inferwatcher_drift_psi{pipeline="default",feature="credit_score"} //p' "$TEXTFILE")
+	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.25 else 1)' "$psi" || why "credit_score PSI $psi is not above 0.25"
+	out=$(sb sh -c "promtool check metrics <$TEXTFILE" 2>&1) || why "promtool check metrics: $out"
+	dir=$(archived shifted_batch)
+	sb grep -q 'badge alert' "$dir/report.html" || why "report.html has no drift alert"
+	note "credit_score PSI $psi in the textfile; hook: $(sb cat "$HOOK_MARKER")"
+}
+
 (set -e; setup)
 if [ $? != 0 ]; then
 	echo "FAIL  setup (install into the sandbox)"; FAILED=$((FAILED + 1))
@@ -430,3 +509,5 @@ check h "watchdog: a frozen daemon is restarted; its job is archived once" check
 check i "systemctl stop during a long job; redone once after start" check_i
 check j "the prune timer removes old date folders" check_j
 check k ".csv.gz, .csv.zst and .parquet drops are archived as received" check_k
+check l "metrics: the node_exporter textfile shows the job's rows; promtool accepts it" check_l
+check m "drift: a shifted file gives the drift journal record, the metric and the hook's marker" check_m

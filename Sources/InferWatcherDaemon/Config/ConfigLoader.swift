@@ -28,8 +28,9 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 ///
 /// Every key has a default; unknown keys and bad values are errors naming the key, value and line.
 public enum ConfigLoader {
-    static let topKeys = ["state_dir", "stop_timeout", "limits", "pipelines"]
+    static let topKeys = ["state_dir", "stop_timeout", "limits", "metrics", "pipelines"]
     static let limitKeys = ["max_record_bytes", "max_columns"]
+    static let metricsKeys = ["textfile", "interval"]
     static let pipelineKeys = [
         "spool", "archive", "model", "threshold", "id_column", "include_features", "features", "batch_size",
         "threads", "schedule", "settle", "rescan", "validation", "retries", "sla", "duplicates", "compression",
@@ -71,6 +72,7 @@ public enum ConfigLoader {
         if let node = top.value("state_dir") { config.stateDirectory = try reader.path(node, key: "state_dir") }
         if let node = top.value("stop_timeout") { config.stopTimeout = try reader.span(node, key: "stop_timeout") }
         if let node = top.value("limits") { config.limits = try limits(node, reader: reader) }
+        if let node = top.value("metrics") { config.metrics = try metrics(node, reader: reader) }
         if let node = top.value("pipelines") {
             let pipelines = try reader.mapping(node, key: "pipelines")
             guard !pipelines.isEmpty else {
@@ -110,6 +112,32 @@ public enum ConfigLoader {
             limits.maxColumns = try reader.integer(n, key: "limits.max_columns", in: 1...10_000_000)
         }
         return limits
+    }
+
+    private static func metrics(_ node: Node, reader: NodeReader) throws(ConfigError) -> MetricsSettings {
+        var metrics = MetricsSettings()
+        let map = try reader.mapping(node, key: "metrics")
+        try reader.rejectUnknown(map, allowed: metricsKeys, context: "metrics")
+        if let n = map.value("textfile") {
+            // Empty is off (what check-config prints for the default).
+            if try !reader.scalar(n, key: "metrics.textfile").isEmpty {
+                metrics.textfile = try reader.path(n, key: "metrics.textfile")
+                let name = FileTree.name(of: metrics.textfile)
+                guard name.hasSuffix(".prom"), name.count > ".prom".count, !name.hasPrefix(".") else {
+                    throw reader.fail(
+                        n, "metrics.textfile",
+                        "'\(metrics.textfile)' must name a file ending in .prom, not hidden (node_exporter's textfile collector "
+                            + "reads only those), such as /var/lib/prometheus/node-exporter/inferwatcher.prom")
+                }
+            }
+        }
+        if let n = map.value("interval") {
+            metrics.interval = try reader.span(n, key: "metrics.interval")
+            guard metrics.interval >= .seconds(1) else {
+                throw reader.fail(n, "metrics.interval", "must be at least 1s")
+            }
+        }
+        return metrics
     }
 
     private static func pipeline(name: String, node: Node, reader: NodeReader) throws(ConfigError) -> PipelineConfig {

@@ -13,6 +13,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var stopTimeout = Duration.seconds(30)
     /// `limits:`, applied to every pipeline's jobs.
     public var limits = InputLimits()
+    /// `metrics:`: the Prometheus textfile for node_exporter (off by default).
+    public var metrics = MetricsSettings()
     /// Pipelines in file order.
     public var pipelines: [PipelineConfig] = [PipelineConfig(name: "default")]
 
@@ -27,6 +29,21 @@ public struct InputLimits: Sendable, Equatable {
     public var maxColumns = PredictionOptions.defaultMaxColumns
 
     public init() {}
+}
+
+/// Prometheus metrics as a node_exporter textfile (`metrics:` at the top level of the YAML): one
+/// file per daemon, for the textfile collector (docs/DAEMON.md, "Metrics").
+public struct MetricsSettings: Sendable, Equatable {
+    /// The file written, ending in `.prom` (node_exporter reads only those), usually
+    /// `/var/lib/prometheus/node-exporter/inferwatcher.prom`; empty: no metrics.
+    public var textfile = ""
+    /// How often the file is rewritten besides after each job, so that the queue depth stays fresh.
+    public var interval = Duration.seconds(15)
+
+    public init() {}
+
+    /// True when a textfile is configured.
+    public var isEnabled: Bool { !textfile.isEmpty }
 }
 
 /// One spool → model → archive pipeline.

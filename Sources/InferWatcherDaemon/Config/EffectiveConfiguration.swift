@@ -17,6 +17,7 @@ extension DaemonConfig {
                     ("max_columns", .int(limits.maxColumns)),
                 ])
             ),
+            ("metrics", .object([("textfile", .string(metrics.textfile)), ("interval", .string(TimeSpan.exact(metrics.interval)))])),
             ("pipelines", .object(pipelines.map { ($0.name, $0.effectiveSettings) })),
         ])
     }

@@ -51,6 +51,8 @@ public final class Daemon: Service, Sendable {
     let status: StatusBoard
     private let duplicates: DuplicateIndex
     private let beforeEachJob: PipelineService.BeforeEachJob?
+    /// The Prometheus textfile (`metrics.textfile`), if configured.
+    let metrics: MetricsTextfile?
 
     /// The pipelines running now (tests look at them).
     var pipelines: [PipelineService] { state.withLock { Array($0.pipelines.values) } }
@@ -90,6 +92,7 @@ public final class Daemon: Service, Sendable {
         try fileSystem.makeFolder(config.stateDirectory)
         status = StatusBoard(stateDirectory: config.stateDirectory)
         duplicates = try DuplicateIndex(stateDirectory: config.stateDirectory)
+        metrics = config.metrics.isEnabled ? MetricsTextfile(path: config.metrics.textfile, logger: logger) : nil
         state = Mutex(State(config: config))
         try fileSystem.write("\(getpid())\n", to: Self.pidPath(stateDirectory: config.stateDirectory))
     }
@@ -123,6 +126,7 @@ public final class Daemon: Service, Sendable {
         status.setPipelines(config.pipelines.map(\.name))
         status.setPhase(.running)
         status.writeIfChanged(now: clock.now.unixSeconds, force: true)
+        metrics?.write()
         logger.info("ready: \(config.pipelines.count) pipeline(s)")
         hooks.ready()
 
@@ -137,6 +141,10 @@ public final class Daemon: Service, Sendable {
             }
             tasks.addTask { [self] in
                 await reportHealth()
+                return .other
+            }
+            tasks.addTask { [self] in
+                await writeMetricsPeriodically()
                 return .other
             }
             tasks.addTask {
@@ -168,6 +176,7 @@ public final class Daemon: Service, Sendable {
         }
         status.setPhase(.stopped)
         status.writeIfChanged(now: clock.now.unixSeconds, force: true)
+        metrics?.write()
         logger.info("stopped")
     }
 
@@ -182,7 +191,7 @@ public final class Daemon: Service, Sendable {
     private func makePipeline(_ config: PipelineConfig) throws(FileError) -> PipelineService {
         try PipelineService(
             config: config, duplicates: duplicates, status: status, clock: clock, fileSystem: fileSystem, logger: logger,
-            beforeEachJob: beforeEachJob)
+            metrics: metrics, beforeEachJob: beforeEachJob)
     }
 
     /// SIGHUP reloads, SIGUSR1 runs scheduled work now, until graceful shutdown.
@@ -197,6 +206,17 @@ public final class Daemon: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             hooks.tick(status.summary(), isHealthy)
             try? await clock.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// Rewrites the metrics textfile every `metrics.interval`, so that the queue depth stays fresh
+    /// between jobs (and the file comes back if someone removed it), until the pipelines end.
+    private func writeMetricsPeriodically() async {
+        guard let metrics else { return }
+        let interval = state.withLock { $0.config.metrics.interval }
+        while !Task.isCancelled {
+            do { try await clock.sleep(for: interval) } catch { return }
+            metrics.write()
         }
     }
 
@@ -218,9 +238,14 @@ public final class Daemon: Service, Sendable {
             logger.error("reload failed, keeping the running configuration: \(error)")
             return
         }
-        let (running, group, stateDirectory) = state.withLock { ($0.pipelines, $0.group, $0.config.stateDirectory) }
+        let (running, group, stateDirectory, runningMetrics) = state.withLock {
+            ($0.pipelines, $0.group, $0.config.stateDirectory, $0.config.metrics)
+        }
         if fresh.stateDirectory != stateDirectory {
             logger.warning("state_dir changes apply only after a restart")
+        }
+        if fresh.metrics != runningMetrics {
+            logger.warning("metrics changes apply only after a restart")
         }
         var added: [String: PipelineService] = [:]
         for pipeline in fresh.pipelines {
@@ -246,6 +271,7 @@ public final class Daemon: Service, Sendable {
             state.pipelines.merge(added) { $1 }
             var kept = fresh
             kept.stateDirectory = state.config.stateDirectory
+            kept.metrics = state.config.metrics
             state.config = kept
         }
         for (name, service) in added.sorted(by: { $0.key < $1.key }) {

@@ -32,6 +32,7 @@ final class PipelineService: Service, Sendable {
     private let finished = Atomic<Bool>(false)
     private let beforeEachJob: BeforeEachJob?
     private let hooks: AlertHookRunner
+    private let metrics: MetricsTextfile?
 
     /// Awaited by each job before its work starts, with the input's name: lets tests hold a job
     /// "running" for as long as they need. Never set in production.
@@ -41,10 +42,11 @@ final class PipelineService: Service, Sendable {
     /// - Throws: ``FileError`` when a folder cannot be made or watched.
     init(
         config: PipelineConfig, duplicates: DuplicateIndex, status: StatusBoard, clock: any DaemonClock,
-        fileSystem: any SpoolFileSystem, logger: Logger, beforeEachJob: BeforeEachJob? = nil
+        fileSystem: any SpoolFileSystem, logger: Logger, metrics: MetricsTextfile? = nil, beforeEachJob: BeforeEachJob? = nil
     ) throws(FileError) {
         name = config.name
         self.beforeEachJob = beforeEachJob
+        self.metrics = metrics
         self.duplicates = duplicates
         self.status = status
         self.clock = clock
@@ -57,6 +59,8 @@ final class PipelineService: Service, Sendable {
         heartbeat = Mutex(now)
         let state = try SpoolState(config: config, inbox: inbox, fileSystem: fileSystem, logger: logger, now: now)
         status.update(config.name) { $0.queued = state.queue.count }
+        metrics?.addPipeline(config.name)
+        metrics?.setQueueDepth(pipeline: config.name, state.tracker.pending.count + state.queue.count)
         prepared = Mutex(state)
     }
 
@@ -135,6 +139,9 @@ final class PipelineService: Service, Sendable {
                     pipeline.queued = queued
                     pipeline.nextRun = nextRun
                 }
+                metrics?.setQueueDepth(pipeline: name, waiting + queued)
+                // After every job; the daemon also rewrites the file every metrics.interval.
+                if !posted.finishedJobs.isEmpty { metrics?.write() }
 
                 while !stopping && running.count < state.config.maxParallelJobs,
                     let index = state.queue.firstIndex(where: { $0.notBefore <= now && running[$0.path] == nil })
@@ -196,29 +203,38 @@ final class PipelineService: Service, Sendable {
     }
 
     private func record(_ outcome: JobOutcome, file: ClaimedFile, startedAt: UnixInstant, now: UnixInstant, state: inout SpoolState) {
+        let duration = startedAt.duration(to: now)
         var finishedJob = StatusBoard.FinishedJob(
             jobID: "", input: file.originalName, outcome: .archived, rows: 0,
-            seconds: startedAt.duration(to: now).inSeconds, finishedAt: now.unixSeconds, location: "")
+            seconds: duration.inSeconds, finishedAt: now.unixSeconds, location: "")
         switch outcome {
         case .archived(let folder, let report):
             finishedJob.rows = report.rowsRead
             finishedJob.location = folder
             finishedJob.maxPSI = report.drift?.maximumPSI
             finishedJob.driftAlerts = report.drift?.alerted.map(\.name)
-            if let drift = report.drift, drift.level == .alert {
-                let event = AlertEvent(
-                    kind: .drift, pipeline: name, job: status.jobID(of: file.originalName, pipeline: name) ?? "", input: file.originalName,
-                    reason: drift.summaryLine, archive: folder)
-                hooks.fire(state.config.alerts.onDrift, for: event, timeout: state.config.alerts.timeout)
+            metrics?.recordArchived(
+                pipeline: name, predicted: report.rowsPredicted, rejected: report.rowsRejected, duration: duration, at: now)
+            if let drift = report.drift {
+                metrics?.recordDrift(pipeline: name, psi: drift.features.map { ($0.name, $0.psi) })
+                if drift.level == .alert {
+                    let event = AlertEvent(
+                        kind: .drift, pipeline: name, job: status.jobID(of: file.originalName, pipeline: name) ?? "",
+                        input: file.originalName, reason: drift.summaryLine, archive: folder)
+                    hooks.fire(state.config.alerts.onDrift, for: event, timeout: state.config.alerts.timeout)
+                }
             }
         case .alreadyArchived(let folder):
             finishedJob.location = folder
+            metrics?.recordSuccess(pipeline: name, at: now)
         case .skippedDuplicate(let first):
             finishedJob.outcome = .skippedDuplicate
             finishedJob.location = first
+            metrics?.recordSuccess(pipeline: name, at: now)
         case .quarantined(let path, let reason):
             finishedJob.outcome = .quarantined
             finishedJob.location = path
+            metrics?.recordQuarantine(pipeline: name, duration: duration)
             // The last try only: a retried failure comes back as retryLater, not here.
             let event = AlertEvent(
                 kind: .failure, pipeline: name, job: status.jobID(of: file.originalName, pipeline: name) ?? "", input: file.originalName,

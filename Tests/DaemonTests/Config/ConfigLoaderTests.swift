@@ -149,6 +149,38 @@ struct ConfigLoaderTests {
         }
     }
 
+    @Test("metrics: a .prom textfile and its interval, off by default; bad values name the key, value and line")
+    func metrics() throws {
+        #expect(try ConfigLoader.parse("", file: "c.yaml").metrics == MetricsSettings())
+        #expect(!MetricsSettings().isEnabled && MetricsSettings().interval == .seconds(15))
+        let yaml = """
+            metrics:
+              textfile: /var/lib/prometheus/node-exporter/inferwatcher.prom
+              interval: 30s
+            """
+        let metrics = try ConfigLoader.parse(yaml, file: "c.yaml").metrics
+        #expect(metrics.textfile == "/var/lib/prometheus/node-exporter/inferwatcher.prom")
+        #expect(metrics.interval == .seconds(30))
+        #expect(metrics.isEnabled)
+        // Empty is off: what check-config prints for the default.
+        #expect(try ConfigLoader.parse("metrics: {textfile: \"\"}\n", file: "c.yaml").metrics == MetricsSettings())
+        for (bad, key, message) in [
+            ("textfile: metrics.prom", "metrics.textfile", "'metrics.prom' must be an absolute path"),
+            ("textfile: /var/lib/prometheus/node-exporter/inferwatcher.txt", "metrics.textfile", "must name a file ending in .prom"),
+            ("textfile: /var/lib/prometheus/node-exporter/.prom", "metrics.textfile", "must name a file ending in .prom"),
+            ("textfile: /var/lib/prometheus/node-exporter/.iw.prom", "metrics.textfile", "not hidden"),
+            ("interval: 500ms", "metrics.interval", "must be at least 1s"),
+            ("interval: often", "metrics.interval", "'often' is not a time span"),
+            ("port: 9100", "port", "unknown key in metrics (known keys: textfile, interval)"),
+        ] {
+            var thrown: ConfigError?
+            do { _ = try ConfigLoader.parse("metrics:\n  \(bad)\n", file: "c.yaml") } catch { thrown = error }
+            let error = try #require(thrown, "\(bad)")
+            #expect(error.line == 2 && error.description.contains(key) && error.description.contains(message), "\(error)")
+            #expect(error.description.hasPrefix("c.yaml:2: "), "\(error)")
+        }
+    }
+
     @Test("several named pipelines with their own settings")
     func pipelines() throws {
         let yaml = """

@@ -10,6 +10,9 @@ struct EffectiveConfigurationTests {
     static let yaml = """
         state_dir: "/srv/iw state"
         stop_timeout: 45s
+        metrics:
+          textfile: "/srv/node exporter/inferwatcher.prom"
+          interval: 1min
         pipelines:
           churn:
             spool: /srv/iw/churn
@@ -40,6 +43,8 @@ struct EffectiveConfigurationTests {
         #expect(text.contains("    validation:\n      policy: lenient\n      max_rejected_fraction: 0.05\n"))
         #expect(text.contains("    settle: 1500ms\n") && text.contains("    sla: 1d\n") && text.contains("    rescan: 90s\n"))
         #expect(text.contains(#"    features: [age, "income, net", "yes"]"#))
+        #expect(text.contains("metrics:\n  textfile: \"/srv/node exporter/inferwatcher.prom\"\n  interval: 1min\n"))
+        for key in ConfigLoader.metricsKeys { #expect(text.contains("\n  \(key): "), "\(key)") }
         // Defaults too: the second pipeline wrote almost nothing.
         let defaults = try ConfigLoader.parse(DaemonConfig().yamlText(), file: "defaults.yaml")
         #expect(defaults == DaemonConfig())
@@ -50,6 +55,7 @@ struct EffectiveConfigurationTests {
         let config = try ConfigLoader.parse(Self.yaml, file: "in.yaml")
         let object = try #require(JSONSerialization.jsonObject(with: Data(config.effectiveSettings.serialized().utf8)) as? [String: Any])
         #expect(object["stop_timeout"] as? String == "45s")
+        #expect((object["metrics"] as? [String: Any])?["interval"] as? String == "1min")
         let pipelines = try #require(object["pipelines"] as? [String: Any])
         let churn = try #require(pipelines["churn"] as? [String: Any])
         #expect(churn["threshold"] as? Double == 0.7)

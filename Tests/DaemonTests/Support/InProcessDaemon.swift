@@ -139,9 +139,9 @@ final class InProcessDaemon: @unchecked Sendable {
     func archive(_ pipeline: String = "default") -> String { root + "/archive/" + pipeline }
 
     /// Writes the configuration: each pipeline with its folders under the root, a 2 s settle, and
-    /// `settings` (YAML `key: value` lines) added.
-    func configure(pipelines: [String: String] = ["default": ""], stopTimeout: String = "30s") throws {
-        var yaml = "state_dir: \(state)\nstop_timeout: \(stopTimeout)\npipelines:\n"
+    /// `settings` (YAML `key: value` lines) added; `topLevel` (YAML lines) goes before `pipelines:`.
+    func configure(pipelines: [String: String] = ["default": ""], stopTimeout: String = "30s", topLevel: String = "") throws {
+        var yaml = "state_dir: \(state)\nstop_timeout: \(stopTimeout)\n\(topLevel)pipelines:\n"
         for (name, settings) in pipelines.sorted(by: { $0.key < $1.key }) {
             var keys = [
                 ("spool", spool(name)), ("archive", archive(name)), ("model", Self.model), ("settle", "2s"), ("compression", "none"),
