@@ -220,6 +220,40 @@ struct CLITests {
         #expect(!rebuilt.stdout.contains("\"\"") && !rebuilt.stdout.contains(": 0,\n    \"sha256\""))
     }
 
+    @Test("profile, then predict --reference --html, then report --html: the drift reaches report.json and both pages")
+    func profileAndHTML() throws {
+        let scratch = Scratch()
+        let train = try sample(scratch, rows: 3000, seed: 7)
+        let reference = "\(scratch.path)/ref.json"
+        let profiled = try CLI.run(["profile", "--input", train, "--model", model, "--output", reference])
+        #expect(profiled.status == 0, "\(profiled.stderr)")
+        let input = "\(scratch.path)/today.csv"
+        try FileManager.default.moveItem(atPath: try sample(scratch, rows: 2000, seed: 8), toPath: input)
+        let run = try CLI.run([
+            "predict", "--input", input, "--output", "\(scratch.path)/out.csv", "--model", model, "--reference", reference,
+            "--report", "\(scratch.path)/run.json", "--html", "\(scratch.path)/run.html", "--quiet",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/run.json"))) as? [String: Any])
+        let drift = try #require(report["drift"] as? [String: Any])
+        let maxPSI = try #require(drift["max_psi"] as? Double)
+        #expect(maxPSI < 0.1, "a sample from the reference's distribution stays under warn: \(maxPSI)")
+        let page = try String(contentsOfFile: "\(scratch.path)/run.html", encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("Drift") && page.contains("2,000"))
+        #expect(!page.contains("<script"))
+
+        let rebuilt = try CLI.run(["report", "\(scratch.path)/out.csv", "--html"])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        #expect(rebuilt.stdout.hasPrefix("<!DOCTYPE html>") && rebuilt.stdout.contains("2,000"))
+        let folder = "\(scratch.path)/job"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: "\(scratch.path)/run.html", toPath: "\(folder)/report.html")
+        #expect(try CLI.run(["report", folder, "--html"]).stdout == page)
+        let both = try CLI.run(["report", folder, "--html", "--json"])
+        #expect(both.status == 2 && both.stderr.contains("exclusive"), "\(both.stderr)")
+    }
+
     @Test("every subcommand's error is one line, 'inferwatcher: ' and the path first, in one vocabulary, with the documented status")
     func errorPaths() throws {
         let scratch = Scratch()
