@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: the speed benchmarks (never timed tests). Builds the release binary, generates the
 # inputs, measures the I/O floor, `inferwatcher predict` (1M and 10M rows, 1 and 2 threads, the
-# largest also with --report, and 10k rows start to exit), the largest input again as Parquet and
+# largest also with --report and with --reference (drift against a profile of the first size's
+# input), and 10k rows start to exit), the largest input again as Parquet and
 # as .csv.zst (scores only, against our CSV path; Parquet echoed too), the daemon's drop-to-archive
 # latency and, where Python can be set up, the best Python stack of ../shared/bench on the same
 # data, model and machine (on Parquet and .csv.zst through scripts/bench/python_file_pipeline.py). Writes the results into docs/PERFORMANCE.md between the "bench:begin" and
@@ -121,6 +122,11 @@ python_trees() {  # python_trees NAME [ARGS...]
         --input "$work/data/input_$largest.csv" --output "$work/out/py_trees.csv" --model "$tree_model" "$@"
 }
 
+# A reference profile for the drift runs: the first size's input, profiled once.
+reference=$work/reference.json
+"$bin" profile --input "$work/data/input_$(echo $sizes | awk '{print $1}').csv" --model "$model" --id-column user_id \
+    --output "$reference" >&2
+
 # The I/O floor writes a file of our output's size.
 "$bin" predict --input "$work/data/input_$largest.csv" --output "$work/out/reference.csv" --model "$model" \
     --id-column user_id --include-features --quiet
@@ -138,6 +144,8 @@ for round in $(seq 1 "$runs"); do
             [ -z "$before" ] || run_predict inferwatcher_before "$before" "$s" "$t"
         done
     done
+    # Drift against a reference (issue 13), beside the plain run and BEFORE_BIN's.
+    run_predict inferwatcher_drift "$bin" "$largest" 2 --reference "$reference"
     # With --report the input is also hashed (SHA-256, for report.json): what that costs.
     predict "$largest" 2 --report "$work/out/report.json"
     # The I/O floor: read the input, and write a file of our output's size, 1 MiB at a time (dd).

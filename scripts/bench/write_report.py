@@ -128,6 +128,12 @@ def main() -> int:
             checks.append((f"{largest}, {threads} thread{'s' if threads > 1 else ''}: wall (user) vs the binary before "
                            f"({then['wall_s']} s, user {then['user_s']} s)", f"{change:+.1%} ({user:+.1%})",
                            "wall or user within ±5 %", abs(change) <= 0.05 or abs(user) <= 0.05))
+    drift, then = find("inferwatcher_drift", largest, 2), find("inferwatcher_before", largest, 2)
+    if drift and then:  # issue 13's goal: per-feature statistics and drift together, against the engine before them
+        change = float(drift["wall_s"]) / float(then["wall_s"]) - 1
+        user = float(drift["user_s"]) / float(then["user_s"]) - 1
+        checks.append((f"{largest}, 2 threads, statistics + drift (--reference): wall (user) vs the binary before "
+                       f"({then['wall_s']} s, user {then['user_s']} s)", f"{change:+.1%} ({user:+.1%})", "wall ≤ +10 %", change <= 0.10))
     if args.daemon_before and args.daemon:
         d, b = json.loads(args.daemon), json.loads(args.daemon_before)
         checks.append(("daemon latency vs the binary before", f"settle + {d['over_settle_ms']} ms vs settle + {b['over_settle_ms']} ms",

@@ -26,12 +26,9 @@ struct DriftBinning: Sendable {
             case .numeric:
                 let edges = distribution.edges ?? []
                 let interior = Array(edges.dropFirst().dropLast())
-                let floats = interior.map { edge -> Float in
-                    var float = Float(edge)
-                    if Double(float) < edge { float = float.nextUp }
-                    return float
-                }
-                self = .numeric(edges: interior, floatEdges: floats, low: edges.first ?? 0, high: edges.last ?? 0)
+                self = .numeric(
+                    edges: interior, floatEdges: interior.map(DriftCounts.smallestFloat(notBelow:)), low: edges.first ?? 0,
+                    high: edges.last ?? 0)
             case .string:
                 let categories = distribution.categories ?? []
                 self = .categories(
@@ -140,9 +137,15 @@ public struct DriftReport: Sendable, Equatable {
     public enum Level: String, Sendable, Comparable {
         case ok, warn, alert
 
-        public static func < (lhs: Level, rhs: Level) -> Bool {
-            [Level.ok, .warn, .alert].firstIndex(of: lhs)! < [Level.ok, .warn, .alert].firstIndex(of: rhs)!
+        private var rank: Int {
+            switch self {
+            case .ok: 0
+            case .warn: 1
+            case .alert: 2
+            }
         }
+
+        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
     }
 
     /// One column's drift.

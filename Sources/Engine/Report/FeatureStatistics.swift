@@ -1,9 +1,10 @@
 import CKernels
 
 /// Statistics of one numeric feature, gathered in the pass that predicts: counts, min, max,
-/// mean and standard deviation over every value, and a histogram of every fourth row at a
-/// quarter of a power of two's resolution, which a report draws as a sparkline. Mergeable, so chunks are summarized apart and merged in file
-/// order (the result does not depend on the number of threads).
+/// mean and standard deviation over every value, and a histogram (of every fourth row for float
+/// features, every row for int64 ones) at a quarter of a power of two's resolution, which a report
+/// draws as a sparkline. Mergeable, so chunks are summarized apart and merged in file order (the
+/// result does not depend on the number of threads).
 ///
 /// Memory is fixed: 2,048 counters whatever the number of rows.
 public struct NumericSummary: Sendable, Equatable {
@@ -167,28 +168,25 @@ public struct CategorySummary: Sendable, Equatable {
             return
         }
         count += 1
-        if let index = frequencies.index(forKey: value) {
-            frequencies.values[index] += 1
-        } else if frequencies.count < Self.maximumDistinct {
-            frequencies[value] = 1
-        } else {
-            uncounted += 1
-        }
+        tally(value, 1)
     }
 
     mutating func merge(_ other: CategorySummary) {
         count += other.count
         missing += other.missing
-        for (value, n) in other.frequencies {
-            if let index = frequencies.index(forKey: value) {
-                frequencies.values[index] += n
-            } else if frequencies.count < Self.maximumDistinct {
-                frequencies[value] = n
-            } else {
-                uncounted += n
-            }
-        }
+        for (value, n) in other.frequencies { tally(value, n) }
         uncounted += other.uncounted
+    }
+
+    /// Counts `n` occurrences of `value`, in ``uncounted`` once ``frequencies`` is full.
+    private mutating func tally(_ value: String, _ n: Int) {
+        if let index = frequencies.index(forKey: value) {
+            frequencies.values[index] += n
+        } else if frequencies.count < Self.maximumDistinct {
+            frequencies[value] = n
+        } else {
+            uncounted += n
+        }
     }
 
     /// The most frequent values, most frequent first (ties by value).
