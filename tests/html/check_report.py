@@ -8,7 +8,8 @@
 - screenshots at 1100 px and at a phone's 390 px are not blank (many non-white pixels, several
   colours), and the page does not overflow the phone's width;
 - printing to PDF gives a document.
-With --png, the desktop screenshot is also copied to OUT.png (docs/report.png is made this way).
+With --png, the desktop screenshot is also copied to OUT.png (docs/report.png, the demo's, is made
+as docs/REPORT.md says).
 """
 import html.parser
 import json
