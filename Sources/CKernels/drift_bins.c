@@ -1,42 +1,59 @@
 #include "DriftBins.h"
 
-/* Rows per block: a column's block is copied contiguous, then every pass runs over the copy. */
-enum { BLOCK = 512, LANES = 8 };
+/*
+ * Rows per block: every pass runs over one block while it is in L1. A contiguous column (stride
+ * 1: the caller copied it, or the scores) is read in place; a strided one is copied first.
+ */
+enum { BLOCK = 512 };
 
-static long gather(const float *base, long stride, long start, long rows, float *column) {
+static inline __attribute__((always_inline)) const float *block(const float *base, long stride, long start, long rows,
+                                                               float *copy, long *count) {
     long n = rows - start < BLOCK ? rows - start : BLOCK;
-    for (long i = 0; i < n; i++) column[i] = base[(start + i) * stride];
-    return n;
+    *count = n;
+    if (stride == 1) return base + start;
+    for (long i = 0; i < n; i++) copy[i] = base[(start + i) * stride];
+    return copy;
 }
 
-typedef float v4f __attribute__((ext_vector_type(4)));
-typedef int v4i __attribute__((ext_vector_type(4)));
-typedef double v2d __attribute__((ext_vector_type(2)));
+/* Each kernel is built twice, plain (SSE2) and for AVX2, and runs the one this CPU has. */
+static int has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
 
-/* Lanes of `a` where `mask` is set (all ones), else of `b`. */
-static inline v4f pick(v4i mask, v4f a, v4f b) { return (v4f)(((v4i)a & mask) | ((v4i)b & ~mask)); }
+typedef float v8f __attribute__((ext_vector_type(8)));
+typedef int v8i __attribute__((ext_vector_type(8)));
+typedef double v4d __attribute__((ext_vector_type(4)));
 
-iw_column_stats iw_column_stats_f32(const float *base, long stride, long rows, double shift, uint32_t *buckets) {
-    float column[BLOCK];
-    const v4f inf = (v4f)__builtin_inff(), shifts = (v4f)(float)shift;
-    v4f low = inf, high = -inf;
-    v4i present = 0;
-    v2d sum0 = 0, sum1 = 0, squares0 = 0, squares1 = 0;
-    long tail_missing = 0;
+/* Lanes of `a` where `mask` is set (all ones), else of `b`. (A macro: an 8-lane vector passed to
+ * a function in the plain build would change the ABI, and the compiler warns.) */
+#define pick(mask, a, b) ((v8f)(((v8i)(a) & (mask)) | ((v8i)(b) & ~(mask))))
+
+/* Eight lanes: one AVX2 register of floats, two SSE2 ones in the plain build. */
+static inline __attribute__((always_inline)) iw_column_stats column_stats(const float *base, long stride, long rows,
+                                                                          double shift, uint32_t *buckets) {
+    float copy[BLOCK];
+    const v8f inf = (v8f)__builtin_inff(), shifts = (v8f)(float)shift;
+    v8f low = inf, high = -inf;
+    v8i present = 0;
+    v4d sum0 = 0, sum1 = 0, squares0 = 0, squares1 = 0;
+    long tail_missing = 0, full_rows = 0;
     for (long start = 0; start < rows; start += BLOCK) {
-        long n = gather(base, stride, start, rows, column);
-        long full = n & ~3L;
-        for (long i = 0; i < full; i += 4) {
-            v4f v;
+        long n;
+        const float *column = block(base, stride, start, rows, copy, &n);
+        long full = n & ~7L;
+        full_rows += full;
+        for (long i = 0; i < full; i += 8) {
+            v8f v;
             __builtin_memcpy(&v, column + i, sizeof v);
-            v4i ok = v == v; /* all ones where the value is present */
+            v8i ok = v == v; /* all ones where the value is present */
             present -= ok;
-            v4f lows = pick(ok, v, inf), highs = pick(ok, v, -inf);
+            v8f lows = pick(ok, v, inf), highs = pick(ok, v, -inf);
             low = pick(lows < low, lows, low);
             high = pick(highs > high, highs, high);
             /* A missing value stands in as the shift itself: a deviation of 0 (shift is a float). */
-            v4f clean = pick(ok, v, shifts);
-            v2d a = __builtin_convertvector(clean.xy, v2d) - shift, b = __builtin_convertvector(clean.zw, v2d) - shift;
+            v8f clean = pick(ok, v, shifts);
+            v4d a = __builtin_convertvector(clean.lo, v4d) - shift, b = __builtin_convertvector(clean.hi, v4d) - shift;
             sum0 += a;
             sum1 += b;
             squares0 += a * a;
@@ -48,11 +65,11 @@ iw_column_stats iw_column_stats_f32(const float *base, long stride, long rows, d
                 tail_missing += 1;
                 continue;
             }
-            low.x = v < low.x ? v : low.x;
-            high.x = v > high.x ? v : high.x;
+            low[0] = v < low[0] ? v : low[0];
+            high[0] = v > high[0] ? v : high[0];
             double d = (double)v - shift;
-            sum0.x += d;
-            squares0.x += d * d;
+            sum0[0] += d;
+            squares0[0] += d * d;
         }
         for (long i = 0; i < n; i += 4) {
             float v = column[i];
@@ -61,18 +78,19 @@ iw_column_stats iw_column_stats_f32(const float *base, long stride, long rows, d
             buckets[bits >> 21] += v == v;
         }
     }
-    long full_rows = 0;
-    for (long start = 0; start < rows; start += BLOCK) full_rows += (rows - start < BLOCK ? rows - start : BLOCK) & ~3L;
     iw_column_stats result;
-    result.missing = full_rows - (present.x + present.y + present.z + present.w) + tail_missing;
-    result.low = low.x;
-    result.high = high.x;
-    for (int l = 1; l < 4; l++) {
+    long counted = 0;
+    for (int l = 0; l < 8; l++) counted += present[l];
+    result.missing = full_rows - counted + tail_missing;
+    result.low = low[0];
+    result.high = high[0];
+    for (int l = 1; l < 8; l++) {
         result.low = low[l] < result.low ? low[l] : result.low;
         result.high = high[l] > result.high ? high[l] : result.high;
     }
-    result.sum = (sum0.x + sum0.y) + (sum1.x + sum1.y);
-    result.sum_of_squares = (squares0.x + squares0.y) + (squares1.x + squares1.y);
+    v4d sums = sum0 + sum1, squares = squares0 + squares1;
+    result.sum = (sums[0] + sums[1]) + (sums[2] + sums[3]);
+    result.sum_of_squares = (squares[0] + squares[1]) + (squares[2] + squares[3]);
     return result;
 }
 
@@ -82,11 +100,12 @@ iw_column_stats iw_column_stats_f32(const float *base, long stride, long rows, d
  * ge[k-1] - ge[k]: exactly the values v with e[k-1] <= v < e[k] (NaN is at or above no edge and
  * is counted apart).
  */
-void iw_drift_bins_f32(const float *base, long stride, long rows, const float edges[9], float low, float high,
-                       long counts[11], long *outside) {
-    float column[BLOCK];
+static inline __attribute__((always_inline)) void drift_bins(const float *base, long stride, long rows, const float edges[9],
+                                                             float low, float high, long counts[11], long *outside) {
+    float copy[BLOCK];
     for (long start = 0; start < rows; start += BLOCK) {
-        long n = gather(base, stride, start, rows, column);
+        long n;
+        const float *column = block(base, stride, start, rows, copy, &n);
         int missing = 0, out = 0;
         for (long i = 0; i < n; i++) missing += column[i] != column[i];
         for (long i = 0; i < n; i++) out += (column[i] < low) | (column[i] > high);
@@ -102,5 +121,38 @@ void iw_drift_bins_f32(const float *base, long stride, long rows, const float ed
         counts[9] += ge[8];
         counts[10] += missing;
         *outside += out;
+    }
+}
+
+__attribute__((target("avx2"))) static iw_column_stats column_stats_avx2(const float *base, long stride, long rows,
+                                                                          double shift, uint32_t *buckets) {
+    return column_stats(base, stride, rows, shift, buckets);
+}
+
+iw_column_stats iw_column_stats_f32_plain(const float *base, long stride, long rows, double shift, uint32_t *buckets) {
+    return column_stats(base, stride, rows, shift, buckets);
+}
+
+iw_column_stats iw_column_stats_f32(const float *base, long stride, long rows, double shift, uint32_t *buckets) {
+    return has_avx2() ? column_stats_avx2(base, stride, rows, shift, buckets)
+                      : iw_column_stats_f32_plain(base, stride, rows, shift, buckets);
+}
+
+__attribute__((target("avx2"))) static void drift_bins_avx2(const float *base, long stride, long rows, const float edges[9],
+                                                            float low, float high, long counts[11], long *outside) {
+    drift_bins(base, stride, rows, edges, low, high, counts, outside);
+}
+
+void iw_drift_bins_f32_plain(const float *base, long stride, long rows, const float edges[9], float low, float high,
+                             long counts[11], long *outside) {
+    drift_bins(base, stride, rows, edges, low, high, counts, outside);
+}
+
+void iw_drift_bins_f32(const float *base, long stride, long rows, const float edges[9], float low, float high,
+                       long counts[11], long *outside) {
+    if (has_avx2()) {
+        drift_bins_avx2(base, stride, rows, edges, low, high, counts, outside);
+    } else {
+        iw_drift_bins_f32_plain(base, stride, rows, edges, low, high, counts, outside);
     }
 }

@@ -42,9 +42,7 @@ public enum AtomicFile {
     /// Replaces (or creates) the file at `path` with `text`, atomically; durably unless `durable`
     /// is false (live state rewritten every second, such as status.json, skips the fsyncs).
     public static func write(_ text: String, to path: String, durable: Bool = true) throws(FileError) {
-        let writer = try AtomicFileWriter(path: path)
-        try writer.write(Array(text.utf8))
-        try writer.commit(durable: durable)
+        try write(Array(text.utf8), to: path, durable: durable)
     }
 
     /// Replaces (or creates) the file at `path` with `bytes`, atomically; durably unless `durable`

@@ -147,8 +147,24 @@ struct AlertHookIntegrationTests {
             ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").contains(
                 "inferwatcher_drift_psi{pipeline=\"default\",feature=\"credit_score\"}")
         }
+        // status shows the drift of the last jobs; history reads it back from the archive.
+        let status = try Self.run(["status", "--config", daemon.configPath])
+        #expect(status.status == 0 && status.output.contains("DRIFT: credit_score"), "\(status.output)")
         #expect(daemon.stop() == 0)
         #expect(Self.lines(marker).count == 1, "one call for the one drifted job")
+        let history = try Self.run(["history", "--config", daemon.configPath, "--json"])
+        #expect(history.status == 0, "\(history.output)")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(history.output.utf8)) as? [[String: Any]])
+        #expect(entries.map { $0["input"] as? String } == ["like_training.csv", "shifted.csv"])
+        #expect(entries.map { $0["drift_alerts"] as? [String] } == [[], ["credit_score"]])
+        #expect((entries[1]["max_psi"] as? Double ?? 0) > 0.25 && (entries[0]["max_psi"] as? Double ?? 1) < 0.1)
+        #expect(entries[1]["folder"] as? String == folder && entries[1]["rows"] as? Int == 5000)
+        let table = try Self.run(["history", "--config", daemon.configPath, "--pipeline", "default"])
+        #expect(table.output.contains("shifted.csv") && table.output.contains("DRIFT: credit_score"), "\(table.output)")
+        let later = try Self.run(["history", "--config", daemon.configPath, "--since", "2999-01-01"])
+        #expect(later.status == 0 && later.output.contains("(no archived jobs)"), "\(later.output)")
+        let misspelt = try Self.run(["history", "--config", daemon.configPath, "--since", "05/12/2026"])
+        #expect(misspelt.status == 2 && misspelt.output.contains("--since must be a day written YYYY-MM-DD"), "\(misspelt.output)")
     }
 
     @Test("alerts: on_drift without drift: is refused by check-config, naming the key")

@@ -1,6 +1,7 @@
 /*
  * FeatureColumns: what a prediction run learns of one feature column of a batch besides
- * predicting it (docs/REPORT.md, docs/DRIFT.md), in one pass over a contiguous copy of the column:
+ * predicting it (docs/REPORT.md, docs/DRIFT.md), block by block over the column (read in place
+ * when contiguous, stride 1, else copied), built for SSE2 and for AVX2 and chosen at run time:
  *   - statistics: missing values (NaN), min, max, and the sums of deviations from a shift and of
  *     their squares (in double, in eight independent lanes), and a histogram of the values'
  *     float bits 31...21 for every fourth row;
@@ -38,6 +39,11 @@ iw_column_stats iw_column_stats_f32(const float *base, long stride, long rows, d
  */
 void iw_drift_bins_f32(const float *base, long stride, long rows, const float edges[9], float low, float high,
                        long counts[11], long *outside);
+
+/* The same kernels built for SSE2 only, whatever this CPU has: tests compare them with the above. */
+iw_column_stats iw_column_stats_f32_plain(const float *base, long stride, long rows, double shift, uint32_t *buckets);
+void iw_drift_bins_f32_plain(const float *base, long stride, long rows, const float edges[9], float low, float high,
+                             long counts[11], long *outside);
 
 #ifdef __cplusplus
 }

@@ -28,19 +28,13 @@ struct HistoryCommand: ParsableCommand {
     @Flag(name: .long, help: "A JSON array of the jobs (docs/DAEMON.md).")
     var json = false
 
-    /// One archived job.
-    struct Entry {
-        var day: String
-        var folder: String
-        var manifest: ArchiveManifest
-        var maxPSI: Double?
-        var driftAlerts: [String]
-    }
-
     func run() throws {
         let loaded = try ConfigLoader.loadForCommand(path: config)
-        if let since, CalendarDate(folderName: since) == nil {
-            throw CLIFailure.usage("--since must be a day written YYYY-MM-DD, not '\(since)'")
+        let sinceDay = try since.map { since in
+            guard let day = CalendarDate(folderName: since) else {
+                throw CLIFailure.usage("--since must be a day written YYYY-MM-DD, not '\(since)'")
+            }
+            return day
         }
         var pipelines = loaded.pipelines
         if let pipeline {
@@ -50,8 +44,8 @@ struct HistoryCommand: ParsableCommand {
                     "no pipeline '\(pipeline)' in \(config) (it has \(loaded.pipelines.map(\.name).joined(separator: ", ")))")
             }
         }
-        var entries: [Entry] = []
-        for pipeline in pipelines { entries += Self.entries(archive: pipeline.archive, since: since) }
+        var entries: [ArchiveHistory.Job] = []
+        for pipeline in pipelines { entries += ArchiveHistory.jobs(in: pipeline.archive, since: sinceDay) }
         entries.sort { $0.manifest.finishedAt < $1.manifest.finishedAt }
         if json {
             Standard.output.write(JSONValue.array(entries.map(Self.json)).serialized())
@@ -73,33 +67,7 @@ struct HistoryCommand: ParsableCommand {
         Standard.output.write(lines.joined(separator: "\n") + "\n")
     }
 
-    /// The jobs archived under `archive` on or after `since`.
-    static func entries(archive: String, since: String?) -> [Entry] {
-        let days = ((try? FileManager.default.contentsOfDirectory(atPath: archive)) ?? [])
-            .filter { CalendarDate(folderName: $0) != nil && (since == nil || $0 >= since!) }.sorted()
-        var entries: [Entry] = []
-        for day in days {
-            let folders = ((try? FileManager.default.contentsOfDirectory(atPath: archive + "/" + day)) ?? []).filter { !$0.hasPrefix(".") }
-            for name in folders.sorted() {
-                let folder = archive + "/" + day + "/" + name
-                guard let data = try? Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json")),
-                    let manifest = try? JSONDecoder().decode(ArchiveManifest.self, from: data)
-                else { continue }
-                var entry = Entry(day: day, folder: folder, manifest: manifest, maxPSI: nil, driftAlerts: [])
-                if let report = try? Data(contentsOf: URL(fileURLWithPath: folder + "/report.json")),
-                    let object = try? JSONSerialization.jsonObject(with: report) as? [String: Any],
-                    let drift = object["drift"] as? [String: Any]
-                {
-                    entry.maxPSI = drift["max_psi"] as? Double
-                    entry.driftAlerts = drift["alerted"] as? [String] ?? []
-                }
-                entries.append(entry)
-            }
-        }
-        return entries
-    }
-
-    static func json(_ entry: Entry) -> JSONValue {
+    static func json(_ entry: ArchiveHistory.Job) -> JSONValue {
         let manifest = entry.manifest
         return .object([
             ("pipeline", .string(manifest.pipeline)), ("job", .string(manifest.jobID)), ("folder", .string(entry.folder)),

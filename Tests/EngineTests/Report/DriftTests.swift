@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 
@@ -121,6 +122,39 @@ struct DriftTests {
             var b = DriftCounts(binCount: 11)
             b.add(Double(value), edges: oddInterior, low: 0, high: 1)
             #expect(a.bins == b.bins, "\(value)")
+        }
+    }
+
+    @Test(
+        "the kernels' SSE2 and AVX2 builds agree bit for bit, strided and contiguous, on every tail length",
+        arguments: [1, 7, 8, 9, 511, 512, 513, 1029])
+    func kernelBuilds(rows: Int) {
+        var generator = SplitMix64(seed: UInt64(rows))
+        let stride = 3
+        let values: [Float] = (0..<rows * stride).map { _ in
+            let draw = generator.next()
+            return draw % 17 == 0 ? .nan : Float(Int64(draw % 2_000_001) - 1_000_000) / 1000
+        }
+        let edges: [Float] = [-800, -500, -200, -1, 0, 1, 200, 500, 800]
+        values.withUnsafeBufferPointer { buffer in
+            for step in [1, stride] {
+                let count = step == 1 ? buffer.count : rows
+                var fast = [UInt32](repeating: 0, count: NumericSummary.bucketCount)
+                var plain = fast
+                let a = iw_column_stats_f32(buffer.baseAddress!, step, count, 1.5, &fast)
+                let b = iw_column_stats_f32_plain(buffer.baseAddress!, step, count, 1.5, &plain)
+                #expect(a.missing == b.missing && a.low == b.low && a.high == b.high, "\(step)")
+                #expect(a.sum.bitPattern == b.sum.bitPattern && a.sum_of_squares.bitPattern == b.sum_of_squares.bitPattern)
+                #expect(fast == plain)
+                #expect(count < 500 || a.missing > 0, "the data has missing values to count")
+                var binsA = [Int](repeating: 0, count: 11)
+                var binsB = binsA
+                var outsideA = 0
+                var outsideB = 0
+                iw_drift_bins_f32(buffer.baseAddress!, step, count, edges, -900, 900, &binsA, &outsideA)
+                iw_drift_bins_f32_plain(buffer.baseAddress!, step, count, edges, -900, 900, &binsB, &outsideB)
+                #expect(binsA == binsB && outsideA == outsideB && binsA.reduce(0, +) == count, "\(step)")
+            }
         }
     }
 
