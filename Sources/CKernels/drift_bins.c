@@ -2,7 +2,7 @@
 
 /*
  * Rows per block: every pass runs over one block while it is in L1. A contiguous column (stride
- * 1: the caller copied it, or the scores) is read in place; a strided one is copied first.
+ * 1: the scores) is read in place; a strided one (a feature of a row-major batch) is copied first.
  */
 enum { BLOCK = 512 };
 

@@ -1,6 +1,5 @@
 import Archive
 import ArgumentParser
-import Files
 import Foundation
 import InferWatcherDaemon
 import OrderedJSON
